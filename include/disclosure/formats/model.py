@@ -1,0 +1,361 @@
+"""Typed model of a format spec (see ``specs/*.yaml``).
+
+A spec has sections (一 … 六); the table sections hold tables (二 has one sub-table per clause); a table has
+rows (a tree: group rows hold no number) and columns (a header tree given by each column's ``header`` path);
+rules are equations over row/column ids, evaluated for each column (``each: column``) or each row
+(``each: row``) of one table. ``prev.<id>`` refers to the previous year's accepted figure of the same cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from disclosure.errors import SpecError
+
+_ID = r"[a-z][a-z0-9_]*"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnKind(StrEnum):
+    COUNT = "count"  # whole number >= 0
+    SIGNED_COUNT = "signed_count"  # whole number, may be negative (本年增/减)
+    AMOUNT = "amount"  # decimal in the column's unit (e.g. 万元), >= 0
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Column(_Model):
+    id: str = Field(pattern=f"^{_ID}$")
+    label: str
+    kind: ColumnKind = ColumnKind.COUNT
+    unit: str | None = None  # amounts only, e.g. "万元"
+    decimals: int | None = None  # amounts only: most decimals allowed
+    header: tuple[str, ...] = ()  # merged parent headers above the label, outermost first
+
+    @model_validator(mode="after")
+    def _amount_fields(self) -> Column:
+        if self.kind is ColumnKind.AMOUNT and (self.unit is None or self.decimals is None):
+            raise ValueError(f"amount column {self.id!r} needs unit and decimals")
+        if self.kind is not ColumnKind.AMOUNT and (self.unit or self.decimals is not None):
+            raise ValueError(f"only amount columns take unit/decimals ({self.id!r})")
+        return self
+
+    @property
+    def display_label(self) -> str:
+        """The label with its unit, as printed in a header (e.g. 采购总金额（万元）)."""
+        if self.unit and self.unit not in self.label:
+            return f"{self.label}（{self.unit}）"
+        return self.label
+
+
+class RowSpec(_Model):
+    """A row as written in the YAML file (nested)."""
+
+    id: str = Field(pattern=f"^{_ID}$")
+    label: str
+    printed: bool = True  # False for the single unlabelled row of 四
+    children: tuple[RowSpec, ...] = ()
+
+
+class Row(_Model):
+    """A row after flattening: ``parent`` is the id of its group row, ``level`` its depth (0 = top)."""
+
+    id: str
+    label: str
+    level: int
+    parent: str | None
+    group: bool
+    printed: bool = True
+
+
+class Table(_Model):
+    id: str = Field(pattern=f"^{_ID}$")
+    section: str  # the section number, e.g. "二"
+    sheet: str  # the workbook sheet it lives on (several tables may share one)
+    title: str  # heading printed above the table (the clause for 二's sub-tables)
+    corner: str  # top-left header cell (信息内容, or the 勾稽 note of 三)
+    row_specs: tuple[RowSpec, ...] = Field(alias="rows")
+    columns: tuple[Column, ...]
+    label_columns: int = 1  # how many columns the row labels span in print (3 in 三)
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        out: list[Row] = []
+
+        def walk(specs: tuple[RowSpec, ...], level: int, parent: str | None) -> None:
+            for spec in specs:
+                out.append(
+                    Row(
+                        id=spec.id,
+                        label=spec.label,
+                        level=level,
+                        parent=parent,
+                        group=bool(spec.children),
+                        printed=spec.printed,
+                    )
+                )
+                walk(spec.children, level + 1, spec.id)
+
+        walk(self.row_specs, 0, None)
+        return tuple(out)
+
+    @cached_property
+    def number_rows(self) -> tuple[Row, ...]:
+        """Rows that hold figures (group rows hold none)."""
+        return tuple(r for r in self.rows if not r.group)
+
+    def row(self, row_id: str) -> Row:
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(f"table {self.id} has no row {row_id!r}")
+
+    def column(self, column_id: str) -> Column:
+        for c in self.columns:
+            if c.id == column_id:
+                return c
+        raise KeyError(f"table {self.id} has no column {column_id!r}")
+
+    def leaves(self, row_id: str) -> tuple[str, ...]:
+        """The number rows under ``row_id`` (itself when it is a number row)."""
+        row = self.row(row_id)
+        if not row.group:
+            return (row.id,)
+        out: list[str] = []
+        for child in self.rows:
+            if child.parent == row_id:
+                out.extend(self.leaves(child.id))
+        return tuple(out)
+
+    def cells(self) -> Iterator[Cell]:
+        for row in self.number_rows:
+            for col in self.columns:
+                yield Cell(self.id, row.id, col.id)
+
+    @property
+    def max_header_depth(self) -> int:
+        return max(len(c.header) for c in self.columns) + 1
+
+
+class Cell(NamedTuple):
+    """The key of one figure within a year and unit."""
+
+    table: str
+    row: str
+    column: str
+
+
+class Term(_Model):
+    sign: Literal[1, -1]
+    ref: str  # a row id (each: column) or a column id (each: row)
+    aggregate: bool = False  # sum(ref): all number rows under a group
+    previous: bool = False  # prev.ref: last year's figure of the same cell
+
+
+class Equation(_Model):
+    """``left == right``, each side a signed sum of terms. The left side is what is being checked."""
+
+    text: str
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+
+    @property
+    def uses_previous(self) -> bool:
+        return any(t.previous for t in (*self.left, *self.right))
+
+
+_TERM = re.compile(rf"\s*([+-])?\s*(?:(sum)\(\s*({_ID})\s*\)|(prev\.)?({_ID}))\s*")
+
+
+def parse_side(text: str) -> tuple[Term, ...]:
+    terms: list[Term] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or m.end() == pos:
+            raise SpecError(f"cannot parse expression {text!r} at {text[pos:]!r}")
+        sign_text, agg, agg_ref, prev, ref = m.groups()
+        if sign_text is None and terms:
+            raise SpecError(f"missing + or - before {text[m.start() :]!r} in {text!r}")
+        terms.append(
+            Term(
+                sign=-1 if sign_text == "-" else 1,
+                ref=agg_ref or ref,
+                aggregate=bool(agg),
+                previous=bool(prev),
+            )
+        )
+        pos = m.end()
+    if not terms:
+        raise SpecError(f"empty side in expression {text!r}")
+    return tuple(terms)
+
+
+def parse_equation(text: str) -> Equation:
+    if text.count("==") != 1:
+        raise SpecError(f"an equation needs exactly one '==': {text!r}")
+    left, right = text.split("==")
+    return Equation(text=text.strip(), left=parse_side(left), right=parse_side(right))
+
+
+class Rule(_Model):
+    """A 勾稽 or cell rule. ``kind: equation`` rules hold ``checks``; ``cell_type`` (R6) and ``prose`` (R7) are
+    derived from the column kinds and the narrative, so they carry only their description."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*$")
+    name: str  # short Chinese name, e.g. 收支平衡
+    kind: Literal["equation", "cell_type", "prose"] = "equation"
+    severity: Severity = Severity.ERROR
+    table: str | None = None
+    each: Literal["column", "row"] | None = None
+    only: tuple[str, ...] = ()  # restrict the columns (each: column) or rows (each: row) checked
+    checks: tuple[str, ...] = ()
+    description: str  # Chinese, as the unit reads it
+
+    @cached_property
+    def equations(self) -> tuple[Equation, ...]:
+        return tuple(parse_equation(c) for c in self.checks)
+
+    @property
+    def cross_year(self) -> bool:
+        return any(eq.uses_previous for eq in self.equations)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Rule:
+        if self.kind == "equation":
+            if not (self.table and self.each and self.checks):
+                raise ValueError(f"equation rule {self.id} needs table, each and checks")
+            _ = self.equations  # parse now: a bad expression fails at load time
+        elif self.checks:
+            raise ValueError(f"{self.kind} rule {self.id} takes no checks")
+        return self
+
+
+class Section(_Model):
+    number: str  # 一 … 六
+    title: str
+    kind: Literal["prose", "tables"]
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}、{self.title}"
+
+
+class FormatSpec(_Model):
+    version: str
+    title: str
+    issued_with: str
+    first_year: int
+    last_year: int | None = None
+    amount_note: str | None = None
+    sections: tuple[Section, ...]
+    tables: tuple[Table, ...]
+    rules: tuple[Rule, ...]
+    fee_statement: bool = False  # 六 must state 信息处理费 (gov-2021)
+
+    @cached_property
+    def sheets(self) -> tuple[str, ...]:
+        """Sheet names in order, each holding one or more tables."""
+        return tuple(dict.fromkeys(t.sheet for t in self.tables))
+
+    def tables_on(self, sheet: str) -> tuple[Table, ...]:
+        return tuple(t for t in self.tables if t.sheet == sheet)
+
+    def table(self, table_id: str) -> Table:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(f"format {self.version} has no table {table_id!r}")
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"format {self.version} has no rule {rule_id!r}")
+
+    def cells(self) -> Iterator[Cell]:
+        for t in self.tables:
+            yield from t.cells()
+
+    def section(self, number: str) -> Section:
+        for s in self.sections:
+            if s.number == number:
+                return s
+        raise KeyError(f"format {self.version} has no section {number!r}")
+
+    def expand(self, rule: Rule, equation: Equation) -> Iterator[tuple[str, dict[str, list[tuple[Cell, int, bool]]]]]:
+        """Instantiate an equation for each column (or row) it applies to.
+
+        Yields ``(line, {"left": [...], "right": [...]})`` where ``line`` is the column id (``each: column``) or
+        row id (``each: row``), and each side lists ``(cell, sign, previous)``.
+        """
+        assert rule.table is not None
+        table = self.table(rule.table)
+        lines = [c.id for c in table.columns] if rule.each == "column" else [r.id for r in table.number_rows]
+        if rule.only:
+            lines = [x for x in lines if x in rule.only]
+        for line in lines:
+            sides: dict[str, list[tuple[Cell, int, bool]]] = {"left": [], "right": []}
+            for side, terms in (("left", equation.left), ("right", equation.right)):
+                for term in terms:
+                    refs = table.leaves(term.ref) if (term.aggregate and rule.each == "column") else (term.ref,)
+                    for ref in refs:
+                        cell = (
+                            Cell(table=table.id, row=ref, column=line)
+                            if rule.each == "column"
+                            else Cell(table=table.id, row=line, column=ref)
+                        )
+                        sides[side].append((cell, term.sign, term.previous))
+            yield line, sides
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FormatSpec:
+        table_ids = [t.id for t in self.tables]
+        if len(set(table_ids)) != len(table_ids):
+            raise ValueError(f"{self.version}: duplicate table ids")
+        for t in self.tables:
+            row_ids = [r.id for r in t.rows]
+            col_ids = [c.id for c in t.columns]
+            if len(set(row_ids)) != len(row_ids) or len(set(col_ids)) != len(col_ids):
+                raise ValueError(f"{self.version}: duplicate row or column ids in table {t.id}")
+        rule_ids = [r.id for r in self.rules]
+        if len(set(rule_ids)) != len(rule_ids):
+            raise ValueError(f"{self.version}: duplicate rule ids")
+        for rule in self.rules:
+            if rule.kind != "equation":
+                continue
+            if rule.table not in table_ids:
+                raise ValueError(f"{self.version}: rule {rule.id} names unknown table {rule.table!r}")
+            table = self.table(rule.table)
+            term_ids = {r.id for r in table.rows} if rule.each == "column" else {c.id for c in table.columns}
+            line_ids = {c.id for c in table.columns} if rule.each == "column" else {r.id for r in table.rows}
+            for eq in rule.equations:
+                for term in (*eq.left, *eq.right):
+                    if term.ref not in term_ids:
+                        raise ValueError(f"{self.version}: rule {rule.id} refers to unknown {term.ref!r}")
+                    if rule.each == "row" and term.aggregate:
+                        raise ValueError(f"{self.version}: rule {rule.id}: sum() is for row groups only")
+            unknown = set(rule.only) - line_ids
+            if unknown:
+                raise ValueError(f"{self.version}: rule {rule.id} 'only' names unknown ids {sorted(unknown)}")
+        return self
+
+
+def quantize_amount(value: Decimal, column: Column) -> Decimal:
+    """Round-trip guard: an amount with more decimals than the column allows is rejected by the reader."""
+    assert column.decimals is not None
+    return value.quantize(Decimal(1).scaleb(-column.decimals))

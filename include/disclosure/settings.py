@@ -1,0 +1,104 @@
+"""Paths and limits, with defaults, from one place.
+
+The data folder holds everything a yearly run produces: ``inbox/<year>/`` (returned workbooks as received),
+``archive/`` (immutable copies by content hash), ``outbox/<year>/`` (templates sent to units), ``feedback/``,
+``reports/<year>/`` and the default SQLite store. It defaults to ``./data`` and moves with
+``DISCLOSURE_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from disclosure.errors import SettingsError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLED_UNITS_FILE = PACKAGE_DIR / "registry" / "sample-units.yaml"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against hostile or broken uploads (configurable by environment variables)."""
+
+    max_file_bytes: int = 10 * 1024 * 1024  # DISCLOSURE_MAX_FILE_BYTES
+    max_uncompressed_bytes: int = 100 * 1024 * 1024  # DISCLOSURE_MAX_UNCOMPRESSED_BYTES
+    max_compression_ratio: int = 200  # DISCLOSURE_MAX_COMPRESSION_RATIO
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        return cls(
+            max_file_bytes=_int_env("DISCLOSURE_MAX_FILE_BYTES", cls.max_file_bytes),
+            max_uncompressed_bytes=_int_env("DISCLOSURE_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes),
+            max_compression_ratio=_int_env("DISCLOSURE_MAX_COMPRESSION_RATIO", cls.max_compression_ratio),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        raw = os.environ.get("DISCLOSURE_DATA_DIR") or "data"
+        return cls(data_dir=Path(raw).expanduser().resolve())
+
+    def inbox(self, year: int) -> Path:
+        return self.data_dir / "inbox" / str(year)
+
+    def outbox(self, year: int) -> Path:
+        return self.data_dir / "outbox" / str(year)
+
+    def feedback(self, year: int) -> Path:
+        return self.data_dir / "feedback" / str(year)
+
+    def reports(self, year: int) -> Path:
+        return self.data_dir / "reports" / str(year)
+
+    def publish(self, year: int) -> Path:
+        return self.data_dir / "publish" / str(year)
+
+    def narratives(self) -> Path:
+        return self.data_dir / "narratives"
+
+    @property
+    def archive(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def validation_docs(self) -> Path:
+        return self.data_dir / "validation"
+
+    @cached_property
+    def store_url(self) -> str:
+        """``DISCLOSURE_STORE_URL`` (SQLAlchemy URL) or a SQLite file in the data folder."""
+        return os.environ.get("DISCLOSURE_STORE_URL") or f"sqlite:///{self.data_dir / 'store.sqlite'}"
+
+    @property
+    def units_file(self) -> Path:
+        """``DISCLOSURE_UNITS_FILE`` or the bundled sample registry."""
+        raw = os.environ.get("DISCLOSURE_UNITS_FILE")
+        return Path(raw).expanduser().resolve() if raw else BUNDLED_UNITS_FILE
+
+    @property
+    def limits(self) -> Limits:
+        return Limits.from_env()
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

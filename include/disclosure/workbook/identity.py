@@ -1,0 +1,31 @@
+"""The contract between the template writer and the reader: sheet names, cover fields, embedded identity.
+
+The identity (generator, format version, year, unit, template revision) is written twice: visibly on the locked
+cover sheet, and in a very hidden sheet that units cannot see or edit in Excel/WPS. The reader trusts the hidden
+copy to recognise an old or foreign template, and the cover for what the unit filled in.
+"""
+
+from __future__ import annotations
+
+#: Bump when the template layout changes in a way older readers or validators must know about.
+TEMPLATE_REVISION = "2026.1"
+GENERATOR = "disclosure"
+
+IDENTITY_SHEET = "_identity"  # sheet_state = "veryHidden"; column A keys, column B values
+IDENTITY_KEYS = ("generator", "format_version", "year", "unit_code", "unit_name", "template_revision")
+
+COVER_SHEET = "封面"
+INSTRUCTIONS_SHEET = "填报说明"
+
+#: field -> label printed in column A of the cover sheet; the value is in column B of the same row.
+COVER_FIELDS: dict[str, str] = {
+    "unit_code": "单位代码",
+    "unit_name": "单位名称",
+    "year": "报告年度",
+    "format_version": "格式版本",
+    "contact": "联系人",
+    "phone": "联系电话",
+    "justification": "差异说明",
+}
+#: cover fields the unit fills in (unlocked); the others are prefilled and locked.
+COVER_INPUT_FIELDS = ("contact", "phone", "justification")
