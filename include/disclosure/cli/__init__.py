@@ -54,5 +54,3 @@ def main() -> None:
 
     Annual government information disclosure report: templates, validation, consolidation, rendering.
     """
-
-

@@ -43,7 +43,9 @@ def _load_file(path: Path) -> FormatSpec:
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise SpecError(f"format spec {path} is invalid: {exc}") from exc
     if spec.version != path.stem:
-        raise SpecError(f"format spec {path} declares version {spec.version!r}; the file must be named after it")
+        raise SpecError(
+            f"format spec {path} declares version {spec.version!r}; the file must be named after it"
+        )
     return spec
 
 

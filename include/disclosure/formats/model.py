@@ -297,7 +297,9 @@ class FormatSpec(_Model):
                 return s
         raise KeyError(f"format {self.version} has no section {number!r}")
 
-    def expand(self, rule: Rule, equation: Equation) -> Iterator[tuple[str, dict[str, list[tuple[Cell, int, bool]]]]]:
+    def expand(
+        self, rule: Rule, equation: Equation
+    ) -> Iterator[tuple[str, dict[str, list[tuple[Cell, int, bool]]]]]:
         """Instantiate an equation for each column (or row) it applies to.
 
         Yields ``(line, {"left": [...], "right": [...]})`` where ``line`` is the column id (``each: column``) or
@@ -312,7 +314,9 @@ class FormatSpec(_Model):
             sides: dict[str, list[tuple[Cell, int, bool]]] = {"left": [], "right": []}
             for side, terms in (("left", equation.left), ("right", equation.right)):
                 for term in terms:
-                    refs = table.leaves(term.ref) if (term.aggregate and rule.each == "column") else (term.ref,)
+                    refs = (
+                        table.leaves(term.ref) if (term.aggregate and rule.each == "column") else (term.ref,)
+                    )
                     for ref in refs:
                         cell = (
                             Cell(table=table.id, row=ref, column=line)
