@@ -212,6 +212,47 @@ def parse_equation(text: str) -> Equation:
     return Equation(text=text.strip(), left=parse_side(left), right=parse_side(right))
 
 
+class Quote(_Model):
+    """A phrase of the report's prose that quotes a table figure (R7).
+
+    ``pattern`` is a regular expression with one group capturing the quoted number, or with no group and a fixed
+    ``value`` for phrases that state a figure in words (未收到……行政复议申请 means 0). ``cell`` names the figure as
+    ``table.row.column``; several joined with ``+`` when the phrase quotes their sum (行政诉讼 = both groups).
+    """
+
+    pattern: str
+    cell: str
+    value: int | None = None
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @cached_property
+    def cells(self) -> tuple[Cell, ...]:
+        out = []
+        for ref in self.cell.split("+"):
+            parts = ref.strip().split(".")
+            if len(parts) != 3:
+                raise SpecError(f"quote cell {ref!r} must be table.row.column")
+            out.append(Cell(*parts))
+        return tuple(out)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Quote:
+        try:
+            groups = re.compile(self.pattern).groups
+        except re.error as exc:
+            raise ValueError(f"quote pattern {self.pattern!r} is not a regular expression: {exc}") from exc
+        wanted = 0 if self.value is not None else 1
+        if groups != wanted:
+            raise ValueError(f"quote pattern {self.pattern!r} needs {wanted} group(s), has {groups}")
+        for ref in self.cell.split("+"):
+            if len(ref.strip().split(".")) != 3:
+                raise ValueError(f"quote cell {ref.strip()!r} must be table.row.column")
+        return self
+
+
 class Rule(_Model):
     """A 勾稽 or cell rule. ``kind: equation`` rules hold ``checks``; ``cell_type`` (R6) and ``prose`` (R7) are
     derived from the column kinds and the narrative, so they carry only their description."""
@@ -224,6 +265,7 @@ class Rule(_Model):
     each: Literal["column", "row"] | None = None
     only: tuple[str, ...] = ()  # restrict the columns (each: column) or rows (each: row) checked
     checks: tuple[str, ...] = ()
+    quotes: tuple[Quote, ...] = ()  # prose rules (R7): phrases that quote a table figure
     description: str  # Chinese, as the unit reads it
 
     @cached_property
@@ -242,6 +284,8 @@ class Rule(_Model):
             _ = self.equations  # parse now: a bad expression fails at load time
         elif self.checks:
             raise ValueError(f"{self.kind} rule {self.id} takes no checks")
+        if self.quotes and self.kind != "prose":
+            raise ValueError(f"only prose rules take quotes ({self.id})")
         return self
 
 
@@ -340,6 +384,15 @@ class FormatSpec(_Model):
         if len(set(rule_ids)) != len(rule_ids):
             raise ValueError(f"{self.version}: duplicate rule ids")
         for rule in self.rules:
+            for quote in rule.quotes:
+                for cell in quote.cells:
+                    if cell.table not in table_ids:
+                        raise ValueError(f"{self.version}: rule {rule.id} quotes unknown table {cell.table!r}")
+                    table = self.table(cell.table)
+                    if cell.row not in {r.id for r in table.number_rows} or cell.column not in {
+                        c.id for c in table.columns
+                    }:
+                        raise ValueError(f"{self.version}: rule {rule.id} quotes unknown cell {quote.cell!r}")
             if rule.kind != "equation":
                 continue
             if rule.table not in table_ids:

@@ -1,0 +1,168 @@
+"""
+### 政府信息公开工作年度报告 · annual disclosure report
+
+Collects the units' returns for the **previous year**, validates and consolidates them, renders the bureau's
+政府信息公开工作年度报告 and publishes it after the admin's approval. Runs every year on 5 January, 09:00
+Asia/Shanghai; the report is due by 31 January (条例 第四十九条).
+
+**Inputs** (trigger form): report year (default: the previous year), units (default: every unit in the
+registry), format version (default: chosen by year), returns deadline (default: 15 January, 18:00), approval.
+Returns are read from the inbox (`DISCLOSURE_INBOX_URL`, default `<data>/inbox/<year>/`), recognised by the
+cover sheet's unit code and year, not by file name.
+
+**Outputs**: templates in `outbox/<year>/`, feedback workbooks in `feedback/<year>/`, the report in
+`reports/<year>/` (a marked draft while units are missing), the approved files in `publish/<year>/`.
+
+**Re-run one unit** after it resubmitted: clear that unit's failed task in the grid (or
+`POST /api/v2/dags/annual_disclosure_report/clearTaskInstances` with `[task_id, map_index]` and
+`include_downstream`); its newest file is read again and the report is rebuilt, other units are not re-run.
+Or trigger with `units=[...]`: only those units are collected, the report still uses every unit's latest
+accepted return. See docs/runbook.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, task_group
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+from disclosure_glue import notify, runtime
+
+UNIT_LABEL = "{{ task.op_kwargs['unit']['display'] }}"  # «U05 水文环境地质调查院» in the grid
+
+with DAG(
+    dag_id="annual_disclosure_report",
+    description="政府信息公开工作年度报告：收集、校验、汇总、生成与发布",
+    doc_md=__doc__,
+    schedule=runtime.YEARLY_SCHEDULE,
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["disclosure", "annual-report", "政府信息公开"],
+    default_args={
+        "owner": "bureau-office",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": notify.AdminFailureNotifier(),
+    },
+    params={
+        "year": Param(None, type=["null", "integer"], minimum=2008, maximum=2100, title="报告年度 Report year",
+                      description="留空为上一年度。Empty: the year before the run date."),
+        "units": Param([], type="array", items={"type": "string"}, title="单位 Units",
+                       description="单位代码，每行一个；留空为名册中全部单位。Unit codes, one per line; empty: all."),
+        "format_version": Param(None, type=["null", "string"], pattern=r"^gov-\d{4}$",
+                                title="格式版本 Format version",
+                                description="留空按年度选择（2019–2020 为 gov-2019，其后为 gov-2021）。"),
+        "deadline": Param(None, type=["null", "string"], format="date", title="报送截止日期 Returns deadline",
+                          description="留空为次年 1 月 15 日。Empty: 15 January of the following year."),
+        "approval": Param(True, type="boolean", title="发布前审核 Approve before publishing",
+                          description="在 Airflow 界面中审核汇总报告后再发布。"),
+    },
+    # Experimental in Airflow 3.3: tells the admin when the report is still unfinished by 31 January.
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=runtime.REPORT_DUE_AFTER_RUN_START,
+        callback=notify.report_overdue_callback(),
+        name="report_due_31_january",
+    ),
+) as dag:
+
+    @task
+    def prepare(params=None, dag_run=None) -> dict:
+        """Resolve the year, the units, the format version and the deadline of this run."""
+        return runtime.pipeline().prepare(**runtime.run_choices(params), run_after=dag_run.run_after)
+
+    @task
+    def distribute(plan: dict) -> list[dict]:
+        """Write each unit's template to the outbox, email it with a cover note when SMTP is configured;
+        returns the units to collect."""
+        return runtime.pipeline().distribute(plan, send=notify.template_sender())
+
+    @task.sensor(mode="reschedule", poke_interval=timedelta(hours=1), timeout=timedelta(days=45))
+    def wait_for_missing_reminder(plan: dict, dag_run=None) -> bool:
+        """Hold the reminder until two days before the deadline (a manual run reminds at once)."""
+        return runtime.reminder_due(plan, dag_run)
+
+    @task
+    def remind_missing_units(plan: dict) -> list[str]:
+        """Tell the admin which units have not returned anything yet."""
+        return runtime.notify_missing(plan)
+
+    @task.sensor(mode="reschedule", poke_interval=timedelta(hours=1), timeout=timedelta(days=45),
+                 map_index_template=UNIT_LABEL)
+    def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
+        """Wait until the unit's return is in the inbox (a manual run checks once); skip it after the deadline."""
+        return runtime.poke_for_return(plan, unit, dag_run)
+
+    @task(map_index_template=UNIT_LABEL)
+    def ingest(plan: dict, unit: dict, path: str) -> dict:
+        """Archive the unit's returned files and read the newest."""
+        return runtime.data_errors_fail("ingest", plan, unit["code"], path, inbox=runtime.inbox(plan["year"]))
+
+    @task(map_index_template=UNIT_LABEL)
+    def validate(plan: dict, unit: dict, ingested: dict) -> dict:
+        """Check the return against the format's rules; on errors write the feedback workbook and fail."""
+        return runtime.data_errors_fail("validate", plan, unit["code"], ingested)
+
+    @task(map_index_template=UNIT_LABEL)
+    def accept(plan: dict, unit: dict, validated: dict) -> str:
+        """Store the figures as the unit's current return for the year."""
+        return runtime.data_errors_fail("accept", plan, unit["code"], validated)
+
+    @task_group(group_id="unit")
+    def collect(plan: dict, unit: dict) -> None:
+        """One unit's return: wait → ingest → validate → accept (mapped over the units)."""
+        path = wait_for_return(plan, unit)
+        accept(plan, unit, validate(plan, unit, ingest(plan, unit, path)))
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def consolidate(plan: dict) -> dict:
+        """Sum every unit's latest accepted return (a marked draft when units are missing)."""
+        return runtime.pipeline().consolidate(plan, store_url=runtime.store_url())
+
+    @task
+    def render(plan: dict, totals: dict) -> dict:
+        """Render the report (.docx, .html, .xlsx, totals CSV) into reports/<year>/."""
+        return runtime.pipeline().render(plan, totals, store_url=runtime.store_url())
+
+    @task.branch
+    def choose_publication(totals: dict, params=None) -> str:
+        """Drafts are not published; the rest is published after approval when asked for."""
+        return runtime.publication_route(totals, params)
+
+    approve_report = ApprovalOperator(
+        task_id="approve_report",
+        subject="请审核{{ ti.xcom_pull(task_ids='prepare')['year'] }}年度政府信息公开工作年度报告",
+        body="{{ ti.xcom_pull(task_ids='render') | tojson }}",
+        response_timeout=timedelta(days=14),
+    )
+
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+    def publish(plan: dict, rendered: dict) -> list[str]:
+        """Copy the final report files to publish/<year>/."""
+        return runtime.pipeline().publish(plan, rendered)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def notify_admin(plan: dict) -> str:
+        """Send the admin the year's status: accepted, failed and missing units, where the report is."""
+        return runtime.notify_status(plan)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def check_complete(plan: dict) -> None:
+        """Fail the run when a unit failed or is missing, so the run's state tells the truth."""
+        runtime.check_complete(plan)
+
+    plan = prepare()
+    distributed = distribute(plan)
+    units = collect.partial(plan=plan).expand(unit=distributed)
+    totals = consolidate(plan)
+    rendered = render(plan, totals)
+    route = choose_publication(totals)
+    published = publish(plan, rendered)
+    chain(distributed, units, totals, rendered, route, approve_report, published)
+    route >> published
+    chain(plan, wait_for_missing_reminder(plan), remind_missing_units(plan))
+    chain([route, published], notify_admin(plan), check_complete(plan))

@@ -1,0 +1,155 @@
+"""What the yearly DAG's task bodies call: Airflow-side decisions around the domain steps in
+``disclosure.pipeline`` (store URL from a connection, inbox as an object-storage path, sensor outcomes,
+branch routes, the final verdict). Module level imports nothing heavy and reads nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from airflow.sdk import CronTriggerTimetable, PokeReturnValue
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+#: 5 January, 09:00 Beijing time: templates go out, returns are due mid-January, the report by 31 January.
+YEARLY_SCHEDULE = CronTriggerTimetable("0 9 5 1 *", timezone="Asia/Shanghai")
+#: From the scheduled start (5 January 09:00) to the legal deadline (31 January 09:00).
+REPORT_DUE_AFTER_RUN_START = timedelta(days=26)
+
+STORE_CONN_ID = "disclosure_store"
+INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"
+ACCEPT_TASK_ID = "unit.accept"
+
+
+def pipeline() -> ModuleType:
+    """The domain facade, imported when a task runs (never at parse time)."""
+    import disclosure.pipeline
+
+    return disclosure.pipeline
+
+
+def run_choices(params: dict[str, Any]) -> dict[str, Any]:
+    """The run's Params as the arguments of ``pipeline.prepare``."""
+    return {key: params.get(key) for key in ("year", "units", "format_version", "deadline")}
+
+
+def store_url() -> str | None:
+    """SQLAlchemy URL of the report store: the ``disclosure_store`` connection when defined, else None
+    (the domain then uses ``DISCLOSURE_STORE_URL`` or the SQLite file in the data folder)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(STORE_CONN_ID)
+    except AirflowNotFoundException:
+        return None
+    return connection_to_sqlalchemy_url(conn)
+
+
+def connection_to_sqlalchemy_url(conn: Any) -> str:
+    """``extra.url`` when given; else built from the connection's fields (postgres or sqlite)."""
+    extra = conn.extra_dejson or {}
+    if extra.get("url"):
+        return str(extra["url"])
+    if conn.conn_type == "sqlite":
+        return f"sqlite:///{conn.host}"
+    if conn.conn_type in {"postgres", "postgresql"}:
+        from sqlalchemy.engine import URL
+
+        return URL.create(
+            "postgresql+psycopg2",
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+        ).render_as_string(hide_password=False)
+    raise AirflowFailException(f"连接 {STORE_CONN_ID} 的类型 {conn.conn_type!r} 不受支持（postgres、sqlite 或 extra.url）")
+
+
+def inbox(year: int) -> Any | None:
+    """The year's inbox: ``$DISCLOSURE_INBOX_URL/<year>`` as an object-storage path (``s3://conn_id@bucket/…``,
+    ``sftp://conn_id@/…``, ``file:///mnt/share/…``) when set, else None (the data folder's ``inbox/<year>``)."""
+    url = os.environ.get(INBOX_URL_ENV)
+    if not url:
+        return None
+    from airflow.sdk import ObjectStoragePath
+
+    return ObjectStoragePath(url.rstrip("/")) / str(year)
+
+
+def is_manual(dag_run: Any) -> bool:
+    return str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "manual"
+
+
+def poke_for_return(plan: dict, unit: dict, dag_run: Any) -> PokeReturnValue:
+    """Done with the staged file when the unit's return is in; skipped when it is not there by the deadline
+    (a manual run looks once), so a missing unit shows as skipped and a wrong return as failed."""
+    year = plan["year"]
+    path = pipeline().find_return(year, unit["code"], inbox(year))
+    if path:
+        return PokeReturnValue(is_done=True, xcom_value=path)
+    deadline = pipeline().deadline_of(plan)
+    if is_manual(dag_run) or datetime.now(UTC) >= deadline:
+        raise AirflowSkipException(f"未收到 {unit['display']} 的 {year} 年度报表（报送截止：{plan['deadline']}）")
+    return PokeReturnValue(is_done=False)
+
+
+def data_errors_fail(step: str, *args: Any, **kwargs: Any) -> Any:
+    """Run a unit step of the pipeline; a data error (the unit must fix its file) fails the task without
+    retries, anything else (disk, database, network) is left to the task's retries."""
+    try:
+        return getattr(pipeline(), step)(*args, store_url=store_url(), **kwargs)
+    except pipeline().ReturnInvalid as exc:
+        raise AirflowFailException(exc.summary) from exc
+
+
+def reminder_due(plan: dict, dag_run: Any) -> bool:
+    """True from two days before the deadline on; at once for a manual run."""
+    return is_manual(dag_run) or datetime.now(UTC) >= pipeline().reminder_time(plan)
+
+
+def notify_missing(plan: dict) -> list[str]:
+    from disclosure_glue.notify import send_to_admin
+
+    codes = [u["code"] for u in plan["units"]]
+    missing = pipeline().missing_units(plan["year"], codes, inbox(plan["year"]))
+    send_to_admin(*pipeline().reminder_message(plan, missing))
+    return missing
+
+
+def accepted_in_this_run() -> list[str]:
+    """Units whose accept task succeeded in this run (read from the mapped task's XComs)."""
+    from airflow.sdk import get_current_context
+
+    pulled = get_current_context()["ti"].xcom_pull(task_ids=ACCEPT_TASK_ID, key="return_value")
+    if pulled is None:
+        return []
+    values = [pulled] if isinstance(pulled, str) else list(pulled)
+    return [v for v in values if isinstance(v, str)]
+
+
+def notify_status(plan: dict) -> str:
+    from disclosure_glue.notify import send_to_admin
+
+    subject, body = pipeline().status_message(plan, accepted_in_this_run(), store_url=store_url())
+    send_to_admin(subject, body)
+    return subject
+
+
+def publication_route(totals: dict, params: dict[str, Any]) -> list[str]:
+    """A draft (units missing) is not published; otherwise publish, after approval when asked for."""
+    if totals.get("draft"):
+        return ["notify_admin"]
+    if params.get("approval"):
+        return ["approve_report", "publish", "notify_admin"]
+    return ["publish", "notify_admin"]
+
+
+def check_complete(plan: dict) -> None:
+    """Fail the run when a unit of this run was not accepted or the report still lacks units."""
+    verdict = pipeline().completeness(plan, accepted_in_this_run(), store_url=store_url())
+    if verdict:
+        raise AirflowFailException(verdict)

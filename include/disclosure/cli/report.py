@@ -1,0 +1,71 @@
+"""``disclosure report``: render the year's annual report from the accepted returns in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from disclosure.errors import DisclosureError, ReportError
+
+
+@click.command(name="report")
+@click.option("--year", type=int, required=True, help="报告年度 (report year)")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="输出目录，默认 <数据目录>/reports/<年度> (output folder)",
+)
+@click.option("--format-version", help="指定格式版本，如 gov-2021 (override the format in force for the year)")
+@click.option(
+    "--narrative",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="报告正文文件 (narrative .md.j2), 默认 <数据目录>/narratives/<年度>.md.j2",
+)
+@click.option("--units-file", type=click.Path(path_type=Path, exists=True), help="单位名册 YAML (registry file)")
+def command(
+    year: int, out: Path | None, format_version: str | None, narrative: Path | None, units_file: Path | None
+) -> None:
+    """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON），打印写出的文件路径。
+
+    Consolidate the accepted returns and render the report; prints the files written. While units are missing
+    or invalid the report is marked 草稿. Exit 1 when the report cannot be rendered (a figure is missing, the
+    prose contradicts the tables); 2 on wrong usage.
+    """
+    from disclosure.consolidation import consolidate
+    from disclosure.formats import spec_for_year
+    from disclosure.registry import load_registry
+    from disclosure.report import render_report
+    from disclosure.settings import get_settings
+    from disclosure.store.repository import Store
+
+    settings = get_settings()
+    try:
+        spec = spec_for_year(year, format_version)
+        registry = load_registry(units_file)
+    except DisclosureError as exc:
+        raise click.UsageError(str(exc)) from exc
+    store = Store.from_settings(settings)
+    try:
+        store.upgrade()
+        totals = consolidate(year, store, registry, spec)
+        draft = [f"{code} {totals.unit_names.get(code, code)}" for code in totals.missing_units]
+        draft += [f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units]
+        files = render_report(
+            year=year,
+            spec=spec,
+            totals={cell: value for cell, value in totals.values.items() if value is not None},
+            registry=registry,
+            out_dir=out or settings.reports(year),
+            draft_missing=draft,
+            narrative_path=narrative,
+        )
+    except ReportError as exc:
+        click.echo(f"无法生成报告：{exc}", err=True)
+        raise SystemExit(1) from exc
+    finally:
+        store.dispose()
+    if draft:
+        click.echo(f"注意：报告为草稿（未完成：缺少 {'、'.join(draft)}）", err=True)
+    for path in (files.docx, files.html, files.xlsx, files.csv, files.json):
+        click.echo(str(path))

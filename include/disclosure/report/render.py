@@ -1,0 +1,103 @@
+"""Render the year's annual report from the bureau totals: .docx, .html, .xlsx, and the totals as CSV/JSON.
+
+The narrative (一、五、六) is rendered first, with the totals; R7 then checks every number it quotes against the
+tables; only then are files written, so a report that contradicts itself is never produced. When units are
+missing (``draft_missing``), every output is visibly marked 草稿（未完成：缺少 …）.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from disclosure.formats import Cell, FormatSpec
+from disclosure.registry import Registry
+from disclosure.report.docx import write_docx
+from disclosure.report.export import totals_records, write_csv, write_json
+from disclosure.report.html import write_html
+from disclosure.report.layout import Grid, section_grid
+from disclosure.report.narrative import Narrative, Paragraph, render_narrative
+from disclosure.report.quotes import check_quotes
+from disclosure.report.tables_xlsx import write_xlsx
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    docx: Path
+    html: Path
+    xlsx: Path
+    csv: Path
+    json: Path
+
+
+def title_lines(year: int, registry: Registry) -> tuple[str, str]:
+    """The two title lines: the issuing body, then «2020年政府信息公开工作年度报告»."""
+    bureau = registry.bureau
+    return (bureau.short_name or bureau.name, f"{year}年政府信息公开工作年度报告")
+
+
+def draft_note(draft_missing: Sequence[str]) -> str | None:
+    """The marking of an unfinished report, listing the units whose returns are missing or invalid."""
+    if not draft_missing:
+        return None
+    return f"草稿（未完成：缺少 {'、'.join(draft_missing)}）"
+
+
+def report_blocks(
+    spec: FormatSpec, narrative: Narrative, totals: Mapping[Cell, int | Decimal]
+) -> list[tuple[str, Sequence[Paragraph] | Grid]]:
+    """The six sections in the format's order: prose from the narrative, tables from the totals."""
+    blocks: list[tuple[str, Sequence[Paragraph] | Grid]] = []
+    for section in spec.sections:
+        if section.kind == "prose":
+            blocks.append((section.heading, narrative.sections[section.number].paragraphs))
+        else:
+            blocks.append((section.heading, section_grid(spec, section.number, totals)))
+    return blocks
+
+
+def render_report(
+    *,
+    year: int,
+    spec: FormatSpec,
+    totals: Mapping[Cell, int | Decimal],
+    registry: Registry,
+    out_dir: Path,
+    draft_missing: Sequence[str] = (),
+    narrative_path: Path | None = None,
+) -> ReportFiles:
+    """Write the report files for ``year`` into ``out_dir`` (overwriting: re-rendering is idempotent).
+
+    Raises :class:`~disclosure.errors.ReportError` when a figure the narrative or a table needs is missing from
+    ``totals``, when the narrative's headings do not match the format, when gov-2021's 信息处理费 is not given,
+    or when a number quoted in the prose contradicts the tables (R7).
+    """
+    narrative = render_narrative(
+        year=year, spec=spec, totals=totals, registry=registry, narrative_path=narrative_path
+    )
+    check_quotes(narrative.text, spec, totals)
+    blocks = report_blocks(spec, narrative, totals)
+    records = totals_records(spec, totals)
+    title = title_lines(year, registry)
+    note = draft_note(draft_missing)
+    stem = f"{year}-report"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    content = {"title_lines": title, "draft_note": note, "opening": narrative.opening, "blocks": blocks}
+    grids = [b for _, b in blocks if isinstance(b, Grid)]
+    xlsx_title = "".join(title) + (f" {note}" if note else "")
+    meta = {
+        "year": year,
+        "format_version": spec.version,
+        "bureau": registry.bureau.name,
+        "draft": bool(note),
+        "missing": list(draft_missing),
+    }
+    return ReportFiles(
+        docx=write_docx(out_dir / f"{stem}.docx", **content),
+        html=write_html(out_dir / f"{stem}.html", **content),
+        xlsx=write_xlsx(out_dir / f"{stem}-tables.xlsx", title=xlsx_title, grids=grids),
+        csv=write_csv(out_dir / f"{year}-totals.csv", records),
+        json=write_json(out_dir / f"{year}-totals.json", records, meta),
+    )

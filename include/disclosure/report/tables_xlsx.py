@@ -1,0 +1,66 @@
+"""The report's tables as an Excel workbook: one sheet per table section, official labels and merges.
+
+Row 1 holds the report title (with the draft marking when the report is not final), row 2 the section heading;
+the table starts on row 4 exactly as drawn in the .docx (same grid). Figures are numbers, not text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from disclosure.report.layout import Grid
+
+FIRST_TABLE_ROW = 4
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FONT = Font(name="宋体", size=10.5)
+#: column widths in Excel characters: label columns, number columns
+_LABEL_WIDTH = {1: (24,), 2: (14, 24), 3: (10, 14, 30)}
+_NUMBER_WIDTH = 11
+
+
+def write_xlsx(path: Path, *, title: str, grids: Sequence[Grid]) -> Path:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for grid in grids:
+        sheet = workbook.create_sheet(grid.caption[:31])
+        sheet["A1"] = title
+        sheet["A1"].font = Font(name="宋体", size=14, bold=True, color="C00000" if "草稿" in title else None)
+        sheet["A2"] = grid.caption
+        sheet["A2"].font = Font(name="黑体", size=12)
+        for gc in grid.cells:
+            row, col = FIRST_TABLE_ROW + gc.row, 1 + gc.col
+            target = sheet.cell(row=row, column=col)
+            if gc.role == "number" and gc.cell is not None:
+                target.value = int(gc.text) if gc.text.lstrip("-").isdigit() else Decimal(gc.text)
+            else:
+                target.value = gc.text or None
+            horizontal = "left" if gc.role == "label" else "center"
+            for y in range(row, row + gc.rowspan):
+                for x in range(col, col + gc.colspan):
+                    c = sheet.cell(row=y, column=x)
+                    c.border = _BORDER
+                    c.font = Font(name="宋体", size=10.5, bold=gc.role == "clause")
+                    c.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+            if gc.rowspan > 1 or gc.colspan > 1:
+                sheet.merge_cells(
+                    start_row=row, start_column=col, end_row=row + gc.rowspan - 1, end_column=col + gc.colspan - 1
+                )
+        widths = [*_LABEL_WIDTH.get(grid.label_cols, ()), *([_NUMBER_WIDTH] * (grid.n_cols - grid.label_cols))]
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        if grid.header_rows:
+            last = FIRST_TABLE_ROW + max(grid.header_rows)
+            sheet.print_title_rows = f"{FIRST_TABLE_ROW}:{last}"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = "landscape" if grid.n_cols > 10 else "portrait"
+        sheet.page_setup.fitToWidth = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path

@@ -1,0 +1,28 @@
+"""The report store: received files, validation findings, accepted figures and bureau totals, in a relational
+database through SQLAlchemy (SQLite file in the data folder by default, PostgreSQL supported), its schema
+versioned with Alembic migrations shipped in ``migrations/``."""
+
+from disclosure.store.repository import (
+    ProvenanceEntry,
+    Store,
+    StoredFinding,
+    SubmissionInfo,
+    TotalsRecord,
+    UnitStatus,
+    ValidationSummary,
+    unit_name,
+)
+from disclosure.store.schema import NOT_SUBMITTED_LABEL, SubmissionStatus
+
+__all__ = [
+    "NOT_SUBMITTED_LABEL",
+    "ProvenanceEntry",
+    "Store",
+    "StoredFinding",
+    "SubmissionInfo",
+    "SubmissionStatus",
+    "TotalsRecord",
+    "UnitStatus",
+    "ValidationSummary",
+    "unit_name",
+]

@@ -1,0 +1,68 @@
+"""Schema migrations of the report store (Alembic scripts shipped inside the package, run programmatically).
+
+``upgrade(url)`` brings a database to the newest schema; it is what ``Store.upgrade()`` calls and is safe to
+run on every start (a database already at head is left alone).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
+    """Migrate the store at ``url_or_engine`` to ``revision`` (default: the newest)."""
+    _run(url_or_engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url_or_engine: str | Engine, revision: str) -> None:
+    _run(url_or_engine, lambda config: command.downgrade(config, revision))
+
+
+def current_revision(url_or_engine: str | Engine) -> str | None:
+    engine, owned = _engine(url_or_engine)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _engine(url_or_engine: str | Engine) -> tuple[Engine, bool]:
+    if isinstance(url_or_engine, Engine):
+        return url_or_engine, False
+    from disclosure.store.engine import make_engine
+
+    return make_engine(url_or_engine), True
+
+
+def _run(url_or_engine: str | Engine, action) -> None:
+    engine, owned = _engine(url_or_engine)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            action(config)
+    finally:
+        if owned:
+            engine.dispose()

@@ -1,0 +1,810 @@
+"""The report store: what every part of the workflow asks of the database, as plain typed methods.
+
+A unit's return goes through 未提交 → 已提交 (``archive_file``) → 校验未通过 or 已通过 (``record_validation``)
+→ 已采用 (``accept``). A resubmission starts again at 已提交; accepting it supersedes the unit's figures of
+that year in one transaction. Nothing is ever deleted: superseded figures, old files and old runs stay.
+
+Methods return frozen dataclasses, never ORM objects, so callers never hold a database session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from disclosure.errors import Problem, StoreError
+from disclosure.figures import Figure, Number
+from disclosure.formats.model import Cell
+from disclosure.store.engine import make_engine
+from disclosure.store.schema import (
+    NOT_SUBMITTED_LABEL,
+    AcceptedFigure,
+    ConsolidationRun,
+    FindingRecord,
+    Submission,
+    SubmissionStatus,
+    Total,
+    ValidationRun,
+    decode_value,
+    encode_value,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from disclosure.registry import Registry
+    from disclosure.settings import Settings
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """One received file, as the store knows it."""
+
+    id: int
+    year: int | None
+    unit: str | None
+    sha256: str
+    size: int
+    original_name: str
+    archive_path: str  # relative to the archive folder
+    received_at: datetime
+    status: SubmissionStatus
+    status_changed_at: datetime
+    format_version: str | None
+    template_revision: str | None
+
+    @property
+    def state_label(self) -> str:
+        return self.status.label
+
+    @classmethod
+    def of(cls, row: Submission) -> SubmissionInfo:
+        return cls(
+            id=row.id,
+            year=row.year,
+            unit=row.unit,
+            sha256=row.sha256,
+            size=row.size,
+            original_name=row.original_name,
+            archive_path=row.archive_path,
+            received_at=row.received_at,
+            status=SubmissionStatus(row.status),
+            status_changed_at=row.status_changed_at,
+            format_version=row.format_version,
+            template_revision=row.template_revision,
+        )
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    rule: str
+    severity: str
+    sheet: str | None
+    cell: str | None
+    expected: str | None
+    actual: str | None
+    message: str
+    justified: bool
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    run_id: int
+    submission_id: int | None
+    started_at: datetime
+    data_docs: str | None
+    errors: int
+    warnings: int
+    findings: tuple[StoredFinding, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One registry unit's standing in a year (one row of ``disclosure status``)."""
+
+    unit: str
+    name: str
+    state: str  # 未提交 / 已提交 / 校验未通过 / 已通过 / 已采用
+    state_code: str  # not_submitted / received / rejected / passed / accepted
+    submission_id: int | None = None
+    file: str | None = None
+    received_at: datetime | None = None
+    errors: int | None = None
+    warnings: int | None = None
+    last_activity: datetime | None = None
+    current_submission_id: int | None = None  # whose figures are current (may be older than the latest)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("received_at", "last_activity"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class ProvenanceEntry:
+    """Where one unit's part of a total comes from: its value, file and cell."""
+
+    unit: str
+    unit_name: str
+    value: Number | None
+    file: str  # original file name as received
+    sheet: str | None
+    cell: str | None
+    submission_id: int
+    received_at: datetime
+    archive_path: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["value"] = None if self.value is None else str(self.value)
+        data["received_at"] = self.received_at.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class TotalsRecord:
+    """A saved consolidation run and its totals."""
+
+    run_id: int
+    year: int
+    format_version: str
+    created_at: datetime
+    in_force_consolidation: str
+    is_draft: bool
+    draft_label: str
+    contributing_units: tuple[str, ...]
+    missing_units: tuple[str, ...]
+    invalid_units: tuple[str, ...]
+    values: dict[Cell, Number | None]
+
+
+class Store:
+    """The report store behind one SQLAlchemy engine, with its archive folder for received files."""
+
+    def __init__(self, engine: Engine, archive_dir: Path) -> None:
+        self.engine = engine
+        self.archive_dir = Path(archive_dir)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, *, archive_dir: Path | None = None) -> Store:
+        if archive_dir is None:
+            from disclosure.settings import get_settings
+
+            archive_dir = get_settings().archive
+        return cls(make_engine(url), archive_dir)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        """The store configured by the environment (``DISCLOSURE_STORE_URL``, ``DISCLOSURE_DATA_DIR``)."""
+        if settings is None:
+            from disclosure.settings import get_settings
+
+            settings = get_settings()
+        return cls(make_engine(settings.store_url), settings.archive)
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision (safe to call on every start)."""
+        from disclosure.store.migrations import upgrade
+
+        upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back entirely when it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # ---- submissions ------------------------------------------------------------------------------------
+
+    def archive_file(
+        self,
+        path: Path,
+        *,
+        year: int | None,
+        unit: str | None,
+        format_version: str | None = None,
+        template_revision: str | None = None,
+        original_name: str | None = None,
+        received_at: datetime | None = None,
+    ) -> SubmissionInfo:
+        """Copy a received file into the archive under its content hash and record it as 已提交.
+
+        Idempotent: when the unit's latest submission of the year has the same content, that submission is
+        returned and nothing is written. An archived file is never overwritten.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"无法归档：文件不存在 {path}")
+        sha256, size = _hash_file(path)
+        relative = f"{sha256[:2]}/{sha256}{path.suffix.lower()}"
+        with self.session() as session:
+            latest = _latest_submission(session, year, unit)
+            if latest is not None and latest.sha256 == sha256:
+                return SubmissionInfo.of(latest)
+            self._write_archive(path, relative, sha256)
+            now = received_at or utcnow()
+            row = Submission(
+                year=year,
+                unit=unit,
+                sha256=sha256,
+                size=size,
+                original_name=original_name or path.name,
+                archive_path=relative,
+                received_at=now,
+                status=SubmissionStatus.RECEIVED.value,
+                status_changed_at=now,
+                format_version=format_version,
+                template_revision=template_revision,
+            )
+            session.add(row)
+            session.flush()
+            return SubmissionInfo.of(row)
+
+    def archived_path(self, submission: SubmissionInfo) -> Path:
+        return self.archive_dir / submission.archive_path
+
+    def _write_archive(self, source: Path, relative: str, sha256: str) -> None:
+        target = self.archive_dir / relative
+        if target.exists():
+            if _hash_file(target)[0] != sha256:
+                raise StoreError(f"归档文件 {target} 与其内容哈希不符，可能已被篡改；未覆盖")
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Copy to a temporary file first, so a crash never leaves a half-written file under the final name.
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                shutil.copyfileobj(src, out, _CHUNK)
+            if _hash_file(Path(tmp_name))[0] != sha256:
+                raise StoreError(f"归档 {source.name} 时文件内容发生变化，请重新提交")
+            os.chmod(tmp_name, 0o444)
+            with contextlib.suppress(FileExistsError):  # another writer got there first: never overwrite
+                os.link(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+
+    def submission(self, submission_id: int) -> SubmissionInfo:
+        with self.session() as session:
+            return SubmissionInfo.of(_get_submission(session, submission_id))
+
+    def submissions(self, year: int | None = None, unit: str | None = None) -> list[SubmissionInfo]:
+        """Every submission (optionally of one year and/or unit), oldest first."""
+        query = select(Submission).order_by(Submission.received_at, Submission.id)
+        if year is not None:
+            query = query.where(Submission.year == year)
+        if unit is not None:
+            query = query.where(Submission.unit == unit)
+        with self.session() as session:
+            return [SubmissionInfo.of(row) for row in session.scalars(query)]
+
+    def latest_submission(self, year: int, unit: str) -> SubmissionInfo | None:
+        with self.session() as session:
+            row = _latest_submission(session, year, unit)
+            return SubmissionInfo.of(row) if row is not None else None
+
+    # ---- validation -------------------------------------------------------------------------------------
+
+    def record_validation(
+        self,
+        submission_id: int,
+        findings: Iterable[Any],
+        data_docs: str | Path | None = None,
+    ) -> ValidationSummary:
+        """Record one validation of a submission: its findings (validator findings or reader ``Problem``s)
+        and the resulting state: 校验未通过 when any finding blocks acceptance (an error, or a warning the
+        unit has not justified), else 已通过.
+
+        An already accepted submission keeps its state: re-validating it (a re-run) only adds history.
+        """
+        rows = [_finding_row(f) for f in findings]
+        with self.session() as session:
+            submission = _get_submission(session, submission_id)
+            run = _add_run(session, rows, data_docs, submission_id=submission.id)
+            if submission.status != SubmissionStatus.ACCEPTED:
+                # An error blocks; so does a warning until the unit justifies it (差异说明 on the cover sheet).
+                blocking = any(r["severity"] == "error" or not r["justified"] for r in rows)
+                new_status = SubmissionStatus.REJECTED if blocking else SubmissionStatus.PASSED
+                submission.status = new_status.value
+                submission.status_changed_at = utcnow()
+            return _summary(run)
+
+    def latest_validation(self, submission_id: int) -> ValidationSummary | None:
+        with self.session() as session:
+            run = session.scalars(
+                select(ValidationRun)
+                .where(ValidationRun.submission_id == submission_id)
+                .order_by(ValidationRun.id.desc())
+                .limit(1)
+            ).first()
+            return _summary(run) if run is not None else None
+
+    # ---- accepted figures -------------------------------------------------------------------------------
+
+    def accept(self, submission_id: int, figures: Iterable[Figure]) -> int:
+        """Make a validated submission's figures the unit's current figures for its year (已采用).
+
+        In one transaction: the unit's current figures of that year are stamped superseded (kept as
+        history), the new ones inserted, the submission marked 已采用. Returns the number of figures stored.
+        Refused for a submission that failed validation or is older than the one already current.
+        """
+        figures = list(figures)
+        with self.session() as session:
+            submission = _get_submission(session, submission_id, for_update=True)
+            if submission.year is None or submission.unit is None:
+                raise StoreError(
+                    f"报送 #{submission_id}（{submission.original_name}）的单位或年度未知，不能采用"
+                )
+            if submission.status == SubmissionStatus.ACCEPTED:
+                current = _current_submission_id(session, submission.year, submission.unit)
+                if current == submission.id:
+                    return len(figures)  # a re-run: already current, nothing to do
+            elif submission.status != SubmissionStatus.PASSED:
+                raise StoreError(
+                    f"报送 #{submission_id}（{submission.original_name}）状态为"
+                    f"“{SubmissionStatus(submission.status).label}”，只有校验通过的报送才能采用"
+                )
+            _check_figures(submission, figures)
+            current_id = _current_submission_id(session, submission.year, submission.unit)
+            if current_id is not None:
+                current = session.get(Submission, current_id)
+                assert current is not None
+                if (current.received_at, current.id) > (submission.received_at, submission.id):
+                    raise StoreError(
+                        f"{submission.unit} {submission.year} 年已采用较新的报送 #{current.id}"
+                        f"（{current.original_name}），不能再采用较早的报送 #{submission.id}"
+                    )
+            now = utcnow()
+            session.execute(
+                update(AcceptedFigure)
+                .where(
+                    AcceptedFigure.year == submission.year,
+                    AcceptedFigure.unit == submission.unit,
+                    AcceptedFigure.superseded_at.is_(None),
+                )
+                .values(superseded_at=now)
+            )
+            # Flush the supersession before inserting: the partial unique index allows one current figure.
+            session.flush()
+            rows = []
+            for figure in figures:
+                value, value_type = encode_value(figure.value)
+                rows.append(
+                    {
+                        "year": submission.year,
+                        "unit": submission.unit,
+                        "table_id": figure.table,
+                        "row_id": figure.row,
+                        "column_id": figure.column,
+                        "value": value,
+                        "value_type": value_type,
+                        "submission_id": submission.id,
+                        "sheet": figure.sheet,
+                        "cell": figure.cell,
+                        "accepted_at": now,
+                    }
+                )
+            if rows:
+                session.execute(insert(AcceptedFigure), rows)
+            submission.status = SubmissionStatus.ACCEPTED.value
+            submission.status_changed_at = now
+            return len(figures)
+
+    def current_figures(self, year: int) -> dict[str, dict[Cell, Number | None]]:
+        """Each unit's current (latest accepted) figures of a year: ``{unit: {Cell: value}}``."""
+        out: dict[str, dict[Cell, Number | None]] = {}
+        with self.session() as session:
+            for row in session.scalars(_current_query(year)):
+                out.setdefault(row.unit, {})[Cell(row.table_id, row.row_id, row.column_id)] = row.number
+        return out
+
+    def current_figure_records(self, year: int, unit: str | None = None) -> list[Figure]:
+        """The current figures as ``Figure`` records, with the sheet and cell they were read from."""
+        query = _current_query(year)
+        if unit is not None:
+            query = query.where(AcceptedFigure.unit == unit)
+        with self.session() as session:
+            return [
+                Figure(
+                    year=row.year,
+                    unit=row.unit,
+                    table=row.table_id,
+                    row=row.row_id,
+                    column=row.column_id,
+                    value=row.number,
+                    sheet=row.sheet,
+                    cell=row.cell,
+                )
+                for row in session.scalars(query)
+            ]
+
+    def figure_history(self, year: int, unit: str, cell: Cell) -> list[tuple[int, Number | None, bool]]:
+        """Every accepted value of one unit's cell, oldest first: ``(submission_id, value, is_current)``."""
+        query = (
+            select(AcceptedFigure)
+            .where(
+                AcceptedFigure.year == year,
+                AcceptedFigure.unit == unit,
+                AcceptedFigure.table_id == cell.table,
+                AcceptedFigure.row_id == cell.row,
+                AcceptedFigure.column_id == cell.column,
+            )
+            .order_by(AcceptedFigure.id)
+        )
+        with self.session() as session:
+            return [(r.submission_id, r.number, r.superseded_at is None) for r in session.scalars(query)]
+
+    def provenance(
+        self,
+        year: int,
+        table: str,
+        row: str,
+        column: str,
+        registry: Registry | None = None,
+        units: Sequence[str] | None = None,
+    ) -> list[ProvenanceEntry]:
+        """Each unit's current value of one cell, with the file and cell it was read from (by unit code)."""
+        query = (
+            select(AcceptedFigure, Submission)
+            .join(Submission, AcceptedFigure.submission_id == Submission.id)
+            .where(
+                AcceptedFigure.year == year,
+                AcceptedFigure.table_id == table,
+                AcceptedFigure.row_id == row,
+                AcceptedFigure.column_id == column,
+                AcceptedFigure.superseded_at.is_(None),
+            )
+            .order_by(AcceptedFigure.unit)
+        )
+        if units is not None:
+            query = query.where(AcceptedFigure.unit.in_(list(units)))
+        with self.session() as session:
+            return [
+                ProvenanceEntry(
+                    unit=fig.unit,
+                    unit_name=unit_name(registry, fig.unit),
+                    value=fig.number,
+                    file=sub.original_name,
+                    sheet=fig.sheet,
+                    cell=fig.cell,
+                    submission_id=sub.id,
+                    received_at=sub.received_at,
+                    archive_path=sub.archive_path,
+                    sha256=sub.sha256,
+                )
+                for fig, sub in session.execute(query).tuples()
+            ]
+
+    # ---- status -----------------------------------------------------------------------------------------
+
+    def status(self, year: int, registry: Registry) -> list[UnitStatus]:
+        """One row per unit that must report (registry order): the state of its latest submission."""
+        out: list[UnitStatus] = []
+        with self.session() as session:
+            for code in registry.reporting_codes():
+                name = unit_name(registry, code)
+                latest = _latest_submission(session, year, code)
+                current_id = _current_submission_id(session, year, code)
+                if latest is None:
+                    out.append(
+                        UnitStatus(
+                            unit=code,
+                            name=name,
+                            state=NOT_SUBMITTED_LABEL,
+                            state_code="not_submitted",
+                            current_submission_id=current_id,
+                        )
+                    )
+                    continue
+                run = session.scalars(
+                    select(ValidationRun)
+                    .where(ValidationRun.submission_id == latest.id)
+                    .order_by(ValidationRun.id.desc())
+                    .limit(1)
+                ).first()
+                activity = [latest.received_at, latest.status_changed_at]
+                if run is not None:
+                    activity.append(run.started_at)
+                status = SubmissionStatus(latest.status)
+                out.append(
+                    UnitStatus(
+                        unit=code,
+                        name=name,
+                        state=status.label,
+                        state_code=status.value,
+                        submission_id=latest.id,
+                        file=latest.original_name,
+                        received_at=latest.received_at,
+                        errors=run.error_count if run else None,
+                        warnings=run.warning_count if run else None,
+                        last_activity=max(activity),
+                        current_submission_id=current_id,
+                    )
+                )
+        return out
+
+    # ---- totals -----------------------------------------------------------------------------------------
+
+    def save_totals(
+        self,
+        *,
+        year: int,
+        format_version: str,
+        values: Mapping[Cell, Number | None],
+        in_force_consolidation: str,
+        is_draft: bool,
+        draft_label: str = "",
+        contributing_units: Sequence[str] = (),
+        missing_units: Sequence[str] = (),
+        invalid_units: Sequence[str] = (),
+        findings: Iterable[Any] | None = None,
+        data_docs: str | Path | None = None,
+    ) -> int:
+        """Record one consolidation run with its totals (and, when given, the findings of validating them).
+        Returns the run id. Earlier runs are kept."""
+        with self.session() as session:
+            run = ConsolidationRun(
+                year=year,
+                format_version=format_version,
+                in_force_consolidation=in_force_consolidation,
+                is_draft=is_draft,
+                draft_label=draft_label,
+                contributing_units=",".join(contributing_units),
+                missing_units=",".join(missing_units),
+                invalid_units=",".join(invalid_units),
+                created_at=utcnow(),
+            )
+            session.add(run)
+            session.flush()
+            rows = []
+            for cell, number in values.items():
+                value, value_type = encode_value(number)
+                rows.append(
+                    {
+                        "run_id": run.id,
+                        "year": year,
+                        "table_id": cell.table,
+                        "row_id": cell.row,
+                        "column_id": cell.column,
+                        "value": value,
+                        "value_type": value_type,
+                    }
+                )
+            if rows:
+                session.execute(insert(Total), rows)
+            if findings is not None:
+                _add_run(session, [_finding_row(f) for f in findings], data_docs, consolidation_run_id=run.id)
+            return run.id
+
+    def latest_totals(self, year: int) -> TotalsRecord | None:
+        """The newest consolidation run of a year, or None when the year was never consolidated."""
+        with self.session() as session:
+            run = session.scalars(
+                select(ConsolidationRun)
+                .where(ConsolidationRun.year == year)
+                .order_by(ConsolidationRun.id.desc())
+                .limit(1)
+            ).first()
+            if run is None:
+                return None
+            return TotalsRecord(
+                run_id=run.id,
+                year=run.year,
+                format_version=run.format_version,
+                created_at=run.created_at,
+                in_force_consolidation=run.in_force_consolidation,
+                is_draft=run.is_draft,
+                draft_label=run.draft_label,
+                contributing_units=_split(run.contributing_units),
+                missing_units=_split(run.missing_units),
+                invalid_units=_split(run.invalid_units),
+                values={Cell(t.table_id, t.row_id, t.column_id): t.number for t in run.totals},
+            )
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+
+def unit_name(registry: Registry | None, code: str) -> str:
+    """The unit's display name from the registry (the bureau's too); the code when unknown."""
+    if registry is None:
+        return code
+    if code == registry.bureau.code:
+        return registry.bureau.short_name or registry.bureau.name
+    for unit in registry.units:
+        if unit.code == code:
+            return unit.short_name or unit.name
+    return code
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _same(column: Any, value: Any) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _latest_submission(session: Session, year: int | None, unit: str | None) -> Submission | None:
+    return session.scalars(
+        select(Submission)
+        .where(_same(Submission.year, year), _same(Submission.unit, unit))
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _get_submission(session: Session, submission_id: int, *, for_update: bool = False) -> Submission:
+    query = select(Submission).where(Submission.id == submission_id)
+    if for_update:
+        query = query.with_for_update()  # PostgreSQL: two accepts of one submission run one after the other
+    row = session.scalars(query).first()
+    if row is None:
+        raise StoreError(f"报送记录 #{submission_id} 不存在")
+    return row
+
+
+def _current_submission_id(session: Session, year: int, unit: str) -> int | None:
+    return session.scalar(
+        select(func.max(AcceptedFigure.submission_id)).where(
+            AcceptedFigure.year == year,
+            AcceptedFigure.unit == unit,
+            AcceptedFigure.superseded_at.is_(None),
+        )
+    )
+
+
+def _current_query(year: int):
+    return (
+        select(AcceptedFigure)
+        .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
+        .order_by(AcceptedFigure.unit, AcceptedFigure.id)
+    )
+
+
+def _check_figures(submission: Submission, figures: list[Figure]) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for figure in figures:
+        if figure.year != submission.year or figure.unit != submission.unit:
+            raise StoreError(
+                f"报送 #{submission.id} 属于 {submission.unit} {submission.year} 年，"
+                f"但数据 {figure.table}/{figure.row}/{figure.column} 标为 {figure.unit} {figure.year} 年"
+            )
+        if figure.key in seen:
+            raise StoreError(f"报送 #{submission.id} 的数据中 {'/'.join(figure.key)} 重复出现")
+        seen.add(figure.key)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _finding_row(finding: Any) -> dict[str, Any]:
+    """Normalise a validator finding (object or mapping) or a reader ``Problem`` to a findings row."""
+    if isinstance(finding, Problem):
+        return {
+            "rule": finding.code,
+            "severity": "error",
+            "sheet": finding.sheet,
+            "cell": finding.cell,
+            "expected": None,
+            "actual": finding.raw,
+            "message": finding.message,
+            "justified": False,
+        }
+    get = (
+        finding.get
+        if isinstance(finding, Mapping)
+        else lambda key, default=None: getattr(finding, key, default)
+    )
+    severity = get("severity", "error")
+    severity = str(getattr(severity, "value", severity)).lower()
+    if severity not in ("error", "warning"):
+        raise StoreError(f"未知的问题级别 {severity!r}（应为 error 或 warning）")
+    rule = get("rule", None) or get("rule_id", None) or get("code", None)
+    if not rule:
+        raise StoreError(f"校验结果缺少规则编号：{finding!r}")
+    return {
+        "rule": str(getattr(rule, "id", rule)),
+        "severity": severity,
+        "sheet": get("sheet", None),
+        "cell": get("cell", None),
+        "expected": _text(get("expected", None)),
+        "actual": _text(get("actual", None)),
+        "message": str(get("message", "")),
+        "justified": bool(get("justified", False)),
+    }
+
+
+def _add_run(
+    session: Session,
+    rows: list[dict[str, Any]],
+    data_docs: str | Path | None,
+    *,
+    submission_id: int | None = None,
+    consolidation_run_id: int | None = None,
+) -> ValidationRun:
+    run = ValidationRun(
+        submission_id=submission_id,
+        consolidation_run_id=consolidation_run_id,
+        started_at=utcnow(),
+        data_docs=None if data_docs is None else str(data_docs),
+        error_count=sum(1 for r in rows if r["severity"] == "error"),
+        warning_count=sum(1 for r in rows if r["severity"] == "warning"),
+    )
+    session.add(run)
+    session.flush()
+    for row in rows:
+        session.add(FindingRecord(run_id=run.id, **row))
+    session.flush()
+    return run
+
+
+def _summary(run: ValidationRun) -> ValidationSummary:
+    return ValidationSummary(
+        run_id=run.id,
+        submission_id=run.submission_id,
+        started_at=run.started_at,
+        data_docs=run.data_docs,
+        errors=run.error_count,
+        warnings=run.warning_count,
+        findings=tuple(
+            StoredFinding(
+                rule=f.rule,
+                severity=f.severity,
+                sheet=f.sheet,
+                cell=f.cell,
+                expected=f.expected,
+                actual=f.actual,
+                message=f.message,
+                justified=f.justified,
+            )
+            for f in run.findings
+        ),
+    )
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(",") if part)
+
+
+__all__ = [
+    "ProvenanceEntry",
+    "Store",
+    "StoredFinding",
+    "SubmissionInfo",
+    "TotalsRecord",
+    "UnitStatus",
+    "ValidationSummary",
+    "decode_value",
+    "unit_name",
+]

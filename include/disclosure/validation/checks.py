@@ -1,0 +1,222 @@
+"""The check frame: many returns stacked into one table that one Great Expectations run validates.
+
+Each row is one check item of one unit, named in the ``check`` column after the expectation that looks at it:
+
+- ``<R6>:<kind>`` — one figure cell: ``value`` (float64, NaN when blank or unreadable) and ``ok`` (1.0 when the
+  exact value has the column kind's shape: a whole number for counts, at most ``decimals`` places for amounts).
+- ``<rule>:<n>`` — one instance of equation ``n`` of an equation rule (one per column, row or group, as
+  ``FormatSpec.expand`` gives them): ``left`` and ``right`` are the two sides, summed exactly in Python (int or
+  Decimal) and handed to GX as float64. An equation is checked only when every term is known; when only its
+  single checked cell (the left side) is blank, it is still checked so the finding can say what it should be.
+- ``TEMPLATE:version`` — one per return: ``text`` is the return's format version.
+
+The ``item`` column indexes :class:`CheckItem` records that keep the exact values and cells, so GX's unexpected
+rows map back to a unit, a sheet and a cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from disclosure.figures import Figure, Number, UnitReturn
+from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, Rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: value of the ``check`` column for the template identity item
+TEMPLATE_CHECK = "TEMPLATE:version"
+
+FRAME_COLUMNS = ("item", "unit", "check", "value", "ok", "left", "right", "text")
+
+#: Last year's accepted figures per unit code (or the bureau code), keyed by cell.
+Previous = Mapping[str, Mapping[Cell, Number | None]]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an instantiated equation, with its value (None = blank or unusable)."""
+
+    cell: Cell
+    sign: int
+    previous: bool
+    value: Number | None
+
+
+@dataclass
+class CheckItem:
+    """One row of the check frame, with everything needed to write its finding."""
+
+    item: int
+    return_index: int
+    unit: str
+    check: str
+    rule: Rule | None = None
+    cell: Cell | None = None  # the checked cell: the figure (R6) or the left side's first cell (equations)
+    figure: Figure | None = None
+    equation: Equation | None = None
+    line: str | None = None  # the column (each: column) or row (each: row) the equation was instantiated for
+    left: list[Term] = field(default_factory=list)
+    right: list[Term] = field(default_factory=list)
+    text: str | None = None
+    kind: ColumnKind | None = None  # cell checks: the column's kind
+    decimals: int | None = None  # cell checks of amounts: most decimals allowed
+
+    @property
+    def left_sum(self) -> Number | None:
+        return _side_sum(self.left)
+
+    @property
+    def right_sum(self) -> Number | None:
+        return _side_sum(self.right)
+
+
+def _side_sum(terms: Sequence[Term]) -> Number | None:
+    if any(t.value is None for t in terms):
+        return None
+    return sum((t.sign * t.value for t in terms), start=0)  # type: ignore[operator]
+
+
+def cell_check(rule: Rule, kind: ColumnKind) -> str:
+    return f"{rule.id}:{kind.value}"
+
+
+def equation_check(rule: Rule, index: int) -> str:
+    return f"{rule.id}:{index}"
+
+
+def value_has_kind_shape(value: Number, kind: ColumnKind, decimals: int | None) -> bool:
+    """The exact type check GX cannot do on floats: whole counts, amounts with at most ``decimals`` places."""
+    if isinstance(value, bool):
+        return False
+    if kind is ColumnKind.AMOUNT:
+        if isinstance(value, int):
+            return True
+        step = Decimal(1).scaleb(-(decimals or 0))
+        return value.is_finite() and value == value.quantize(step)
+    if isinstance(value, int):
+        return True
+    return isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+
+
+def _cell_rule(spec: FormatSpec) -> Rule | None:
+    return next((r for r in spec.rules if r.kind == "cell_type"), None)
+
+
+def _equation_rules(spec: FormatSpec) -> list[Rule]:
+    return [r for r in spec.rules if r.kind == "equation"]
+
+
+def build_check_items(
+    returns: Sequence[UnitReturn], spec: FormatSpec, previous: Previous | None = None
+) -> list[CheckItem]:
+    """Every check item of every return, in a stable order (return, then spec order)."""
+    items: list[CheckItem] = []
+    cell_rule = _cell_rule(spec)
+    equation_rules = _equation_rules(spec)
+    for index, ret in enumerate(returns):
+        unit = ret.unit
+
+        def add(**kwargs) -> None:
+            items.append(CheckItem(item=len(items), return_index=index, unit=unit, **kwargs))  # noqa: B023
+
+        add(check=TEMPLATE_CHECK, text=ret.meta.format_version)
+        if ret.meta.format_version != spec.version:
+            # A return in another format cannot be checked cell by cell: the one finding is the template.
+            continue
+        figures = {f.key: f for f in ret.figures}
+        if cell_rule is not None:
+            for table in spec.tables:
+                for cell in table.cells():
+                    column = table.column(cell.column)
+                    add(
+                        check=cell_check(cell_rule, column.kind),
+                        rule=cell_rule,
+                        cell=cell,
+                        figure=figures.get(cell),
+                        kind=column.kind,
+                        decimals=column.decimals,
+                    )
+        last_year = (previous or {}).get(unit)
+        for rule in equation_rules:
+            for eq_index, equation in enumerate(rule.equations):
+                if equation.uses_previous and last_year is None:
+                    continue  # cross-year rules apply only when last year's accepted figures exist
+                for line, sides in spec.expand(rule, equation):
+                    left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
+                    right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
+                    if not _checkable(left, right):
+                        continue
+                    add(
+                        check=equation_check(rule, eq_index),
+                        rule=rule,
+                        cell=left[0].cell,
+                        figure=figures.get(left[0].cell),
+                        equation=equation,
+                        line=line,
+                        left=left,
+                        right=right,
+                    )
+    return items
+
+
+def _term(
+    cell: Cell,
+    sign: int,
+    previous: bool,
+    figures: Mapping[Cell, Figure],
+    last_year: Mapping[Cell, Number | None] | None,
+) -> Term:
+    if previous:
+        value = (last_year or {}).get(Cell(*cell))
+    else:
+        figure = figures.get(cell)
+        value = figure.value if figure is not None else None
+    return Term(cell=Cell(*cell), sign=sign, previous=previous, value=value)
+
+
+def _checkable(left: list[Term], right: list[Term]) -> bool:
+    """All terms known, or only the single checked cell blank (its expected value is then known)."""
+    if any(t.value is None for t in right):
+        return False
+    if len(left) == 1:
+        return not left[0].previous or left[0].value is not None
+    return all(t.value is not None for t in left)
+
+
+def check_frame(items: Sequence[CheckItem]) -> pd.DataFrame:
+    """The frame GX validates: one row per check item (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    def number(value: Number | None) -> float:
+        return float(value) if value is not None else np.nan
+
+    rows = []
+    for it in items:
+        value = ok = left = right = np.nan
+        if it.kind is not None and it.figure is not None and it.figure.value is not None:
+            value = number(it.figure.value)
+            ok = 1.0 if value_has_kind_shape(it.figure.value, it.kind, it.decimals) else 0.0
+        if it.equation is not None:
+            left = number(it.left_sum)
+            right = number(it.right_sum)
+        rows.append(
+            {
+                "item": it.item,
+                "unit": it.unit,
+                "check": it.check,
+                "value": value,
+                "ok": ok,
+                "left": left,
+                "right": right,
+                "text": it.text,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    for name in ("value", "ok", "left", "right"):
+        frame[name] = frame[name].astype("float64")
+    return frame

@@ -1,0 +1,89 @@
+"""The feedback workbook: a copy of the unit's own workbook with every finding marked on its cell (a fill colour
+and a Chinese comment) and a ``校验结果`` sheet listing them all. This is what the admin sends back to the unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from disclosure.formats import Severity
+from disclosure.validation.findings import SEVERITY_LABELS, Finding
+
+RESULTS_SHEET = "校验结果"
+ERROR_FILL = "FFC7CE"  # light red: must be corrected
+WARNING_FILL = "FFEB9C"  # light yellow: correct, or explain on the cover (差异说明)
+COMMENT_AUTHOR = "校验"
+RESULTS_HEADERS = ("序号", "规则", "级别", "工作表", "单元格", "应为", "实为", "说明", "已说明原因")
+
+
+def feedback_path(folder: Path, source: Path) -> Path:
+    """Where the feedback workbook of ``source`` goes: ``<folder>/<stem>-校验结果.xlsx``."""
+    return Path(folder) / f"{Path(source).stem}-{RESULTS_SHEET}.xlsx"
+
+
+def fill_colour(finding: Finding) -> str:
+    return WARNING_FILL if finding.severity is Severity.WARNING else ERROR_FILL
+
+
+def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) -> Path:
+    """Copy ``source`` to ``out_path`` with the findings marked; returns ``out_path``.
+
+    Findings on a sheet and cell of the workbook get the fill and a comment (several on one cell share it; an
+    error's colour wins over a warning's). Every finding, located or not, is listed on the ``校验结果`` sheet.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = load_workbook(source)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.sheet and finding.cell and finding.sheet in wb.sheetnames:
+            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
+    for (sheet, coordinate), here in by_cell.items():
+        cell = wb[sheet][coordinate]
+        colour = ERROR_FILL if any(f.is_error for f in here) else WARNING_FILL
+        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        text = "\n".join(f"【{f.rule} {SEVERITY_LABELS[f.severity]}】{f.message}" for f in here)
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width, comment.height = 320, 40 + 18 * max(2, len(text) // 18)
+        cell.comment = comment
+
+    if RESULTS_SHEET in wb.sheetnames:
+        del wb[RESULTS_SHEET]
+    ws = wb.create_sheet(RESULTS_SHEET, 0)
+    ws.append(RESULTS_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for number, f in enumerate(findings, start=1):
+        ws.append(
+            [
+                number,
+                f.rule,
+                SEVERITY_LABELS[f.severity],
+                f.sheet or "",
+                f.cell or "",
+                f.expected or "",
+                f.actual or "",
+                f.message,
+                "是" if f.justified else "",
+            ]
+        )
+        colour = fill_colour(f)
+        ws.cell(number + 1, 3).fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+    if not findings:
+        ws.append(["", "", "", "", "", "", "", "校验通过，未发现问题。", ""])
+    for letter, width in zip("ABCDEFGHI", (6, 10, 6, 30, 8, 16, 12, 90, 10), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2, min_col=8, max_col=8):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    wb.active = 0
+    ws.sheet_view.tabSelected = True
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out_path)
+    return out_path

@@ -1,0 +1,731 @@
+"""Read a unit's returned workbook into tidy figures, anchored on the printed labels.
+
+The reader never trusts fixed coordinates: units insert blank rows, move columns, rename sheets and retype
+labels with other punctuation. It finds each table sheet by name or, failing that, by content (heading, clause
+titles, column headers); each table block by its clause title; each column by its header label and parent header
+path (四 repeats 结果维持…总计 three times); each row by its label, with the group it sits under as context. The
+``校验提示`` check column and row are not figures and are ignored.
+
+Values come from python-calamine (cached values, fast); openpyxl is opened only when a figure cell is empty, to
+tell a blank from a formula that was never calculated. Every problem is collected, never only the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from disclosure.errors import Problem, ReturnReadError
+from disclosure.figures import Figure, ReturnMeta, UnitReturn
+from disclosure.formats import Column, FormatSpec, Row, Table, available_versions, load_spec
+from disclosure.settings import Limits, get_settings
+from disclosure.workbook.guards import check_file
+from disclosure.workbook.identity import (
+    COVER_FIELDS,
+    COVER_SHEET,
+    GENERATOR,
+    IDENTITY_KEYS,
+    IDENTITY_SHEET,
+    INSTRUCTIONS_SHEET,
+    TEMPLATE_REVISION,
+)
+from disclosure.workbook.labels import is_blank, normalize_label
+from disclosure.workbook.values import parse_figure
+
+CHECK_LABEL = "校验提示"  # the live-check column/row: never a figure
+DOC_PROPERTY_PREFIX = "disclosure_"
+_CHECK_KEY = normalize_label(CHECK_LABEL)
+
+
+def read_return(
+    path: Path | str,
+    *,
+    spec: FormatSpec | None = None,
+    strict: bool = True,
+    limits: Limits | None = None,
+) -> UnitReturn:
+    """Read a returned workbook into a ``UnitReturn``.
+
+    The format is the one named in the workbook's template identity unless ``spec`` overrides it. With
+    ``strict=True`` any problem raises ``ReturnReadError`` listing all of them; with ``strict=False`` the return
+    comes back with ``.problems`` filled and each unusable figure as ``value=None`` with ``raw`` set. Problems
+    that make the file unusable (``errors.FATAL_PROBLEM_CODES``) always raise.
+    """
+    path = Path(path)
+    limits = limits or get_settings().limits
+    fatal = check_file(path, limits)
+    if fatal:
+        raise ReturnReadError(path, fatal)
+    try:
+        book = CalamineWorkbook.from_path(path)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ReturnReadError(
+            path,
+            [
+                Problem(
+                    "not_a_workbook",
+                    f"文件“{path.name}”无法作为 Excel 工作簿打开（{exc}）。请重新保存为 .xlsx 后提交。",
+                )
+            ],
+        ) from exc
+    with book:
+        reading = _Reading(path, book)
+        identity = reading.identity()
+        spec, meta = reading.resolve_format(identity, spec)
+        figures = reading.figures(spec, meta)
+    result = UnitReturn(meta=meta, figures=figures, path=path, problems=reading.problems)
+    if strict and result.problems:
+        raise ReturnReadError(path, result.problems, unit=meta.unit_code)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------- sheet grid
+
+
+@dataclass
+class _Grid:
+    """One sheet's cached values (0-based row/column) and merged ranges."""
+
+    name: str
+    values: list[list[object]]
+    merges: list[tuple[tuple[int, int], tuple[int, int]]]
+    _merge_of: dict[tuple[int, int], tuple[int, int, int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for (r0, c0), (r1, c1) in self.merges:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    self._merge_of[(r, c)] = (r0, c0, r1, c1)
+
+    @property
+    def height(self) -> int:
+        return len(self.values)
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.values), default=0)
+
+    def raw(self, r: int, c: int) -> object:
+        if 0 <= r < len(self.values) and 0 <= c < len(self.values[r]):
+            return self.values[r][c]
+        return ""
+
+    def text(self, r: int, c: int) -> str:
+        """A cell's own content as text ("" when blank)."""
+        value = self.raw(r, c)
+        if is_blank(value):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def shown(self, r: int, c: int) -> str:
+        """What a reader sees at a cell: its merged range's content when it lies inside one."""
+        merge = self._merge_of.get((r, c))
+        if merge:
+            return self.text(merge[0], merge[1])
+        return self.text(r, c)
+
+    def merge_bottom(self, r: int, c: int) -> int:
+        merge = self._merge_of.get((r, c))
+        return merge[2] if merge else r
+
+    def labelled_cells(self) -> Iterable[tuple[int, int, str]]:
+        """Every non-blank cell as (row, column, normalized text)."""
+        for r, row in enumerate(self.values):
+            for c, value in enumerate(row):
+                if not is_blank(value):
+                    yield r, c, normalize_label(self.text(r, c))
+
+
+def _coordinate(r: int, c: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(c + 1)}{r + 1}"
+
+
+# --------------------------------------------------------------------------------------------------- the reading
+
+
+@dataclass
+class _TableLayout:
+    rows: dict[str, int] = field(default_factory=dict)  # number row id -> sheet row
+    columns: dict[str, int] = field(default_factory=dict)  # column id -> sheet column
+    changed_rows: dict[str, int] = field(default_factory=dict)  # row id -> sheet row holding a changed label
+
+
+class _Reading:
+    """State of one read: the open workbook, the grids loaded so far and every problem found."""
+
+    def __init__(self, path: Path, book: CalamineWorkbook) -> None:
+        self.path = path
+        self.book = book
+        self.problems: list[Problem] = []
+        self._grids: dict[str, _Grid] = {}
+        self._cover_cells: dict[str, str] = {}  # cover field -> A1 of its value
+
+    # -- helpers
+    def grid(self, name: str) -> _Grid:
+        if name not in self._grids:
+            sheet = self.book.get_sheet_by_name(name)
+            self._grids[name] = _Grid(
+                name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []
+            )
+        return self._grids[name]
+
+    def where(self, sheet: str, cell: str | None = None) -> str:
+        place = f"文件“{self.path.name}”工作表“{sheet}”"
+        return f"{place}单元格 {cell}" if cell else place
+
+    def problem(
+        self, code: str, message: str, sheet: str | None = None, cell: str | None = None, raw=None
+    ) -> None:
+        self.problems.append(Problem(code, message, sheet, cell, None if raw is None else str(raw)))
+
+    def fatal(self, code: str, message: str) -> ReturnReadError:
+        return ReturnReadError(self.path, [*self.problems, Problem(code, message)])
+
+    # -- identity and format
+    def identity(self) -> dict[str, str]:
+        """The template identity: the very hidden sheet, else the custom document properties."""
+        identity: dict[str, str] = {}
+        if IDENTITY_SHEET in self.book.sheet_names:
+            grid = self.grid(IDENTITY_SHEET)
+            for r in range(grid.height):
+                key, value = grid.text(r, 0).strip(), grid.text(r, 1).strip()
+                if key in IDENTITY_KEYS:
+                    identity[key] = value
+        if not identity.get("format_version"):
+            identity = {**_document_properties(self.path), **{k: v for k, v in identity.items() if v}}
+        if not identity.get("generator") and not identity.get("format_version"):
+            raise self.fatal(
+                "template_identity_missing",
+                f"文件“{self.path.name}”不是本系统下发的填报模板（找不到模板标识）。"
+                "请使用局办公室下发的模板填报，不要复制到新建的工作簿中。",
+            )
+        if identity.get("generator") != GENERATOR:
+            raise self.fatal(
+                "foreign_template",
+                f"文件“{self.path.name}”的模板标识为“{identity.get('generator', '')}”，不是本系统下发的模板。"
+                "请使用局办公室下发的模板填报。",
+            )
+        return identity
+
+    def resolve_format(
+        self, identity: Mapping[str, str], override: FormatSpec | None
+    ) -> tuple[FormatSpec, ReturnMeta]:
+        name = self.path.name
+        version = identity.get("format_version", "")
+        try:
+            year = int(float(identity.get("year", "")))
+        except ValueError:
+            raise self.fatal(
+                "foreign_template",
+                f"文件“{name}”的模板标识已损坏（报告年度“{identity.get('year', '')}”无效）。请使用局办公室下发的模板重新填报。",
+            ) from None
+        if override is None:
+            if version not in available_versions():
+                raise self.fatal(
+                    "foreign_template",
+                    f"文件“{name}”使用的格式版本“{version}”不是本系统已知的格式"
+                    f"（已知：{'、'.join(available_versions())}）。请使用局办公室下发的模板填报。",
+                )
+            spec = load_spec(version)
+        else:
+            spec = override
+            if version != spec.version:
+                self.problem(
+                    "format_mismatch",
+                    f"文件“{name}”使用的是“{version}”格式的模板，而本次要求“{spec.version}”格式（{spec.title}）。"
+                    "请下载本年度的模板重新填报。",
+                    IDENTITY_SHEET,
+                    raw=version,
+                )
+        revision = identity.get("template_revision", "")
+        if revision != TEMPLATE_REVISION:
+            self.problem(
+                "old_template_revision",
+                f"文件“{name}”由模板版本“{revision or '未知'}”生成，当前模板版本为“{TEMPLATE_REVISION}”。"
+                "请下载最新模板重新填报（可将数字复制到新模板的相同位置）。",
+                IDENTITY_SHEET,
+                raw=revision,
+            )
+        cover = self.cover()
+        self._compare_cover(identity, cover, year)
+        meta = ReturnMeta(
+            format_version=spec.version,
+            year=year,
+            unit_code=identity.get("unit_code", ""),
+            unit_name=identity.get("unit_name", ""),
+            template_revision=revision,
+            contact=cover.get("contact", ""),
+            phone=cover.get("phone", ""),
+            justification=cover.get("justification", ""),
+        )
+        return spec, meta
+
+    def _compare_cover(self, identity: Mapping[str, str], cover: Mapping[str, str], year: int) -> None:
+        """The locked cover repeats the identity; a different unit or year there means another unit's (or year's)
+        file was reused."""
+        name = self.path.name
+        code = cover.get("unit_code", "")
+        if code and code != identity.get("unit_code", ""):
+            self.problem(
+                "unit_mismatch",
+                f"{self.where(COVER_SHEET, self._cover_cells.get('unit_code'))}的单位代码为“{code}”，"
+                f"而模板标识为“{identity.get('unit_code', '')}”：文件“{name}”可能是其他单位的模板。"
+                "请使用局办公室下发给本单位的模板填报。",
+                COVER_SHEET,
+                self._cover_cells.get("unit_code"),
+                raw=code,
+            )
+        shown_year = cover.get("year", "")
+        if shown_year and shown_year != str(year):
+            self.problem(
+                "year_mismatch",
+                f"{self.where(COVER_SHEET, self._cover_cells.get('year'))}的报告年度为“{shown_year}”，"
+                f"而模板标识为“{year}”。请使用本年度下发的模板填报。",
+                COVER_SHEET,
+                self._cover_cells.get("year"),
+                raw=shown_year,
+            )
+
+    def cover(self) -> dict[str, str]:
+        """Cover fields by their printed labels (column A), the value being the next filled cell to the right."""
+        if COVER_SHEET not in self.book.sheet_names:
+            self.problem(
+                "missing_sheet",
+                f"{self.where(COVER_SHEET)}不存在。请使用下发的模板，不要删除或重命名“{COVER_SHEET}”工作表。",
+                COVER_SHEET,
+            )
+            return {}
+        grid = self.grid(COVER_SHEET)
+        by_label = {normalize_label(label): key for key, label in COVER_FIELDS.items()}
+        found: dict[str, str] = {}
+        for r in range(grid.height):
+            key = by_label.get(normalize_label(grid.text(r, 0)))
+            if key is None or key in found:
+                continue
+            column = next((c for c in range(1, grid.width) if grid.text(r, c).strip()), 1)
+            found[key] = grid.text(r, column).strip()
+            self._cover_cells[key] = _coordinate(r, column)
+        return found
+
+    # -- sheets
+    def locate_sheets(self, spec: FormatSpec) -> dict[str, _Grid]:
+        """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
+        reserved = {COVER_SHEET, INSTRUCTIONS_SHEET, IDENTITY_SHEET}
+        candidates = [n for n in self.book.sheet_names if n not in reserved]
+        by_key = {normalize_label(n): n for n in candidates}
+        located: dict[str, _Grid] = {}
+        for sheet in spec.sheets:
+            name = by_key.get(normalize_label(sheet))
+            if name is not None:
+                located[sheet] = self.grid(name)
+        taken = {g.name for g in located.values()}
+        for sheet in spec.sheets:
+            if sheet in located:
+                continue
+            scored = [(self._content_score(spec, sheet, n), n) for n in candidates if n not in taken]
+            scored = [s for s in scored if s[0] >= _MIN_CONTENT_SCORE]
+            if scored:
+                best = max(scored, key=lambda s: s[0])[1]
+                located[sheet] = self.grid(best)
+                taken.add(best)
+            else:
+                self.problem(
+                    "missing_sheet",
+                    f"文件“{self.path.name}”中找不到工作表“{sheet}”（按名称和内容都未找到）。"
+                    "请使用下发的模板，不要删除该工作表或清除其中的标题。",
+                    sheet,
+                )
+        return located
+
+    def _content_score(self, spec: FormatSpec, sheet: str, name: str) -> int:
+        keys = {key for _, _, key in self.grid(name).labelled_cells()}
+        tables = spec.tables_on(sheet)
+        score = 5 * (normalize_label(sheet) in keys)
+        score += sum(3 for t in tables if normalize_label(t.title) in keys and len(tables) > 1)
+        leaves = {
+            normalize_label(lbl) for t in tables for c in t.columns for lbl in (c.label, c.display_label)
+        }
+        score += len(leaves & keys)
+        return score
+
+    # -- figures
+    def figures(self, spec: FormatSpec, meta: ReturnMeta) -> list[Figure]:
+        located = self.locate_sheets(spec)
+        figures: list[Figure] = []
+        blanks: list[tuple[_Grid, int, int]] = []
+        layouts: dict[str, tuple[_Grid | None, _TableLayout]] = {}
+        for sheet in spec.sheets:
+            grid = located.get(sheet)
+            tables = spec.tables_on(sheet)
+            if grid is None:
+                for table in tables:
+                    layouts[table.id] = (None, _TableLayout())
+                continue
+            for table, (top, bottom) in zip(tables, self._blocks(grid, tables), strict=True):
+                if top is None:
+                    layouts[table.id] = (grid, _TableLayout())
+                    self.problem(
+                        "missing_table",
+                        f"{self.where(grid.name)}中找不到表“{table.title}”（{table.section}）。"
+                        "请恢复该表的标题行，不要删除或改写表格标题。",
+                        grid.name,
+                    )
+                    continue
+                layouts[table.id] = (grid, self._anchor(grid, table, top, bottom))
+                for row_id, r in layouts[table.id][1].rows.items():
+                    if table.row(row_id).group:
+                        continue
+                    for c in layouts[table.id][1].columns.values():
+                        if is_blank(grid.raw(r, c)):
+                            blanks.append((grid, r, c))
+        formulas = _formula_cells(self.path, {g.name for g, _, _ in blanks}) if blanks else {}
+        for table in spec.tables:
+            grid, layout = layouts[table.id]
+            figures.extend(self._table_figures(table, grid, layout, meta, formulas))
+        return figures
+
+    def _blocks(self, grid: _Grid, tables: tuple[Table, ...]) -> list[tuple[int | None, int]]:
+        """Row range [top, bottom) of each table on a sheet: one table fills the sheet; several are cut at their
+        clause title rows."""
+        if len(tables) == 1:
+            return [(0, grid.height)]
+        title_rows: dict[str, list[int]] = {}
+        for r, _, key in grid.labelled_cells():
+            title_rows.setdefault(key, []).append(r)
+        tops: list[int | None] = []
+        previous = -1
+        for table in tables:
+            rows = [r for r in title_rows.get(normalize_label(table.title), []) if r > previous]
+            top = min(rows) if rows else None
+            tops.append(top)
+            if top is not None:
+                previous = top
+        found = sorted(t for t in tops if t is not None)
+        out: list[tuple[int | None, int]] = []
+        for top in tops:
+            if top is None:
+                out.append((None, 0))
+                continue
+            later = [t for t in found if t > top]
+            out.append((top, later[0] if later else grid.height))
+        return out
+
+    def _anchor(self, grid: _Grid, table: Table, top: int, bottom: int) -> _TableLayout:
+        layout = _TableLayout()
+        row_keys: dict[str, list[Row]] = {}
+        for row in table.rows:
+            if row.printed:
+                row_keys.setdefault(normalize_label(row.label), []).append(row)
+        leaf_keys: dict[str, list[Column]] = {}
+        for col in table.columns:
+            for label in {col.label, col.display_label}:
+                leaf_keys.setdefault(normalize_label(label), []).append(col)
+
+        cells = [(r, c, key) for r, c, key in grid.labelled_cells() if top <= r < bottom]
+        first_row_label = min((r for r, _, key in cells if key in row_keys), default=bottom)
+        leaves = [(r, c, key) for r, c, key in cells if key in leaf_keys and r < first_row_label]
+        header_bottom = max((grid.merge_bottom(r, c) for r, c, _ in leaves), default=top)
+
+        layout.columns = self._match_columns(grid, table, top, leaves, leaf_keys)
+        if not layout.columns:
+            return layout
+        first_figure = min(layout.columns.values())
+        label_columns = range(0, first_figure)
+        if not any(r.printed for r in table.rows):
+            layout.rows = self._unprinted_row(grid, table, header_bottom, bottom, layout)
+        else:
+            self._match_rows(grid, table, header_bottom + 1, bottom, label_columns, row_keys, layout)
+        return layout
+
+    def _match_columns(
+        self,
+        grid: _Grid,
+        table: Table,
+        top: int,
+        leaves: list[tuple[int, int, str]],
+        leaf_keys: Mapping[str, list[Column]],
+    ) -> dict[str, int]:
+        """Column id -> sheet column, by header label; a label printed more than once (四's 结果维持) is told apart
+        by its parent headers (行政复议 / 未经复议直接起诉 / 复议后起诉)."""
+        found: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for r, c, key in leaves:
+            path: list[str] = []
+            for rr in range(top, r + 1):
+                shown = normalize_label(grid.shown(rr, c))
+                if shown and (not path or path[-1] != shown):
+                    path.append(shown)
+            found.setdefault(key, []).append((c, tuple(path)))
+        matched: dict[str, int] = {}
+        used: set[int] = set()
+        for col in table.columns:
+            expected = tuple(normalize_label(h) for h in col.header)
+            options = {
+                (c, path)
+                for label in {col.label, col.display_label}
+                for c, path in found.get(normalize_label(label), [])
+                if c not in used
+            }
+            exact = sorted(
+                c for c, path in options if path[-len(expected) - 1 : -1] == expected or not expected
+            )
+            same_leaf = [x for x in table.columns if normalize_label(x.label) == normalize_label(col.label)]
+            if exact:
+                choice = exact[0]
+            elif len(same_leaf) == 1 and options:
+                # the only column with this label: its parent headers need not be perfect
+                choice = min(c for c, _ in options)
+            else:
+                path_text = " / ".join([*col.header, col.display_label])
+                self.problem(
+                    "missing_column_header",
+                    f"{self.where(grid.name)}的表“{table.title}”中找不到列标题“{path_text}”。"
+                    "请恢复该列及其官方标题（不要删除、合并或改写列标题）。",
+                    grid.name,
+                )
+                continue
+            matched[col.id] = choice
+            used.add(choice)
+        return matched
+
+    def _unprinted_row(
+        self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: _TableLayout
+    ):
+        """四's single unlabelled row: the first row under the headers with any figure, else the row right under."""
+        columns = list(layout.columns.values())
+        row = next(
+            (
+                r
+                for r in range(header_bottom + 1, bottom)
+                if any(not is_blank(grid.raw(r, c)) for c in columns)
+            ),
+            header_bottom + 1,
+        )
+        return {r.id: row for r in table.number_rows}
+
+    def _match_rows(
+        self,
+        grid: _Grid,
+        table: Table,
+        start: int,
+        bottom: int,
+        label_columns: range,
+        row_keys: Mapping[str, list[Row]],
+        layout: _TableLayout,
+    ) -> None:
+        """Row id -> sheet row by row label; the group a label sits under picks among look-alike labels. Labels that
+        match nothing are paired with the official rows missing around them, to say which label was expected."""
+        found: dict[str, int] = {}
+        context: dict[int, str] = {}  # level -> id of the group row seen last
+        strays: list[tuple[int, int, str]] = []  # (row, column, text) of labels matching nothing
+        figure_columns = list(layout.columns.values())
+        for r in range(start, bottom):
+            labels = [(c, grid.text(r, c).strip()) for c in label_columns if grid.text(r, c).strip()]
+            if labels and normalize_label(labels[0][1]) == _CHECK_KEY:
+                continue
+            if not labels:
+                if any(not is_blank(grid.raw(r, c)) for c in figure_columns):
+                    strays.append((r, label_columns.stop - 1 if label_columns else 0, ""))
+                continue
+            for c, text in labels:
+                options = [row for row in row_keys.get(normalize_label(text), []) if row.id not in found]
+                if not options:
+                    if not row_keys.get(normalize_label(text)):
+                        strays.append((r, c, text))
+                    continue
+                row = next(
+                    (o for o in options if o.parent is None or context.get(o.level - 1) == o.parent),
+                    options[0],
+                )
+                found[row.id] = r
+                if row.group:
+                    context[row.level] = row.id
+                    for deeper in [lv for lv in context if lv > row.level]:
+                        del context[deeper]
+        # text below the table (a note, a signature) is no row of it; a stray inside the table or holding numbers is
+        last = max(found.values(), default=-1)
+        strays = [
+            s for s in strays if s[0] < last or any(not is_blank(grid.raw(s[0], c)) for c in figure_columns)
+        ]
+        self._pair_strays(grid, table, found, strays, layout)
+        layout.rows = {row_id: r for row_id, r in found.items()}
+
+    def _pair_strays(
+        self, grid: _Grid, table: Table, found: Mapping[str, int], strays: list[tuple[int, int, str]], layout
+    ) -> None:
+        printed = [row for row in table.rows if row.printed]
+        missing = [row for row in printed if row.id not in found]
+        if not missing and not strays:
+            return
+
+        def neighbours(row: Row) -> tuple[int, int]:
+            index = printed.index(row)
+            before = [found[p.id] for p in printed[:index] if p.id in found]
+            after = [found[p.id] for p in printed[index + 1 :] if p.id in found]
+            return (max(before) if before else -1, min(after) if after else 10**9)
+
+        open_strays = list(strays)
+        for row in missing:
+            low, high = neighbours(row)
+            nearby = [s for s in open_strays if low < s[0] < high]
+            if nearby:
+                stray = max(
+                    nearby,
+                    key=lambda s: difflib.SequenceMatcher(
+                        None, normalize_label(s[2]), normalize_label(row.label)
+                    ).ratio(),
+                )
+                open_strays.remove(stray)
+                r, c, text = stray
+                cell = _coordinate(r, c)
+                shown = f"“{text}”" if text else "空白"
+                self.problem(
+                    "changed_row_label",
+                    f"{self.where(grid.name, cell)}的行标签为{shown}，与官方标签不一致：此处应为“{row.label}”。"
+                    "请恢复官方行标签（不要改写、删减行标签文字）。",
+                    grid.name,
+                    cell,
+                    raw=text,
+                )
+                if not row.group:
+                    layout.changed_rows[row.id] = r
+                continue
+            after = next((p for p in reversed(printed[: printed.index(row)]) if p.id in found), None)
+            hint = f"（应位于“{after.label}”之后）" if after else ""
+            self.problem(
+                "missing_row",
+                f"{self.where(grid.name)}的表“{table.title}”中找不到行“{row.label}”{hint}。"
+                "请恢复该行及其官方行标签（不要删除行或改写行标签）。",
+                grid.name,
+            )
+        for r, c, text in open_strays:
+            cell = _coordinate(r, c)
+            shown = f"“{text}”" if text else "（无行标签）"
+            self.problem(
+                "unexpected_row",
+                f"{self.where(grid.name, cell)}的行{shown}不是官方格式中的行，本行数字不会被采用。"
+                "请删除该行，或把数字填入对应的官方行。",
+                grid.name,
+                cell,
+                raw=text,
+            )
+
+    def _table_figures(
+        self,
+        table: Table,
+        grid: _Grid | None,
+        layout: _TableLayout,
+        meta: ReturnMeta,
+        formulas: Mapping[tuple[str, str], str],
+    ) -> list[Figure]:
+        out: list[Figure] = []
+        sheet = grid.name if grid else None
+        for row in table.number_rows:
+            r = layout.rows.get(row.id)
+            changed = layout.changed_rows.get(row.id)
+            for col in table.columns:
+                c = layout.columns.get(col.id)
+                base = dict(
+                    year=meta.year,
+                    unit=meta.unit_code,
+                    table=table.id,
+                    row=row.id,
+                    column=col.id,
+                    sheet=sheet,
+                )
+                if grid is None or c is None or (r is None and changed is None):
+                    out.append(Figure(**base, value=None))
+                    continue
+                if r is None:
+                    # a row whose label was changed: its place is known, its meaning is not; reported above
+                    raw = grid.raw(changed, c)
+                    out.append(
+                        Figure(
+                            **base,
+                            value=None,
+                            cell=_coordinate(changed, c),
+                            raw=None if is_blank(raw) else str(raw),
+                        )
+                    )
+                    continue
+                out.append(self._figure(grid, r, c, col, base, formulas))
+        return out
+
+    def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, formulas) -> Figure:
+        cell = _coordinate(r, c)
+        raw = grid.raw(r, c)
+        formula = formulas.get((grid.name, cell))
+        value, issue = parse_figure(raw, col, formula=formula is not None)
+        raw_text = formula if is_blank(raw) and formula else (None if is_blank(raw) else grid.text(r, c))
+        if issue is not None:
+            self.problem(
+                issue.code,
+                f"{self.where(grid.name, cell)}（{col.display_label}）{issue.advice}",
+                grid.name,
+                cell,
+                raw_text,
+            )
+            return Figure(**base, value=None, cell=cell, raw=raw_text)
+        # a clean number typed as text keeps its text in raw, so nothing of the input is lost
+        return Figure(**base, value=value, cell=cell, raw=raw_text if isinstance(raw, str) else None)
+
+
+_MIN_CONTENT_SCORE = 3
+
+
+def _document_properties(path: Path) -> dict[str, str]:
+    """The identity copy in the workbook's custom document properties (``disclosure_<key>``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "docProps/custom.xml" not in archive.namelist():
+                return {}
+            root = ElementTree.fromstring(archive.read("docProps/custom.xml"))
+    except (zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return {}
+    out: dict[str, str] = {}
+    for prop in root:
+        name = prop.get("name", "")
+        if name.startswith(DOC_PROPERTY_PREFIX) and len(prop):
+            key = name[len(DOC_PROPERTY_PREFIX) :]
+            if key in IDENTITY_KEYS:
+                out[key] = (prop[0].text or "").strip()
+    return out
+
+
+def _formula_cells(path: Path, sheets: set[str]) -> dict[tuple[str, str], str]:
+    """(sheet, A1) -> formula of every formula cell on ``sheets`` (read only when a figure cell came back empty)."""
+    from openpyxl import load_workbook
+
+    out: dict[tuple[str, str], str] = {}
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        for name in sheets:
+            if name not in wb.sheetnames:
+                continue
+            for row in wb[name].iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f" or (
+                        isinstance(cell.value, str) and cell.value.startswith("=")
+                    ):
+                        out[(name, cell.coordinate)] = str(cell.value)
+    finally:
+        wb.close()
+    return out
+
+
+def figures_by_key(figures: Iterable[Figure]) -> dict[tuple[str, str, str], int | Decimal | None]:
+    """{(table, row, column): value} of some figures (handy to compare or sum returns)."""
+    return {f.key: f.value for f in figures}
+
+
+__all__ = ["CHECK_LABEL", "figures_by_key", "read_return"]

@@ -1,0 +1,18 @@
+# Environment of the local Airflow used by run-sample.sh and standalone.sh (sourced, not executed).
+# Everything is configured by AIRFLOW__* variables, so airflow_home/ holds only state (SQLite, logs).
+repo="${repo:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$repo/airflow_home}"
+export DISCLOSURE_DATA_DIR="${DISCLOSURE_DATA_DIR:-$repo/data}"
+mkdir -p "$AIRFLOW_HOME" "$DISCLOSURE_DATA_DIR"
+
+export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$repo/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+export AIRFLOW__CORE__DEFAULT_TIMEZONE="Asia/Shanghai"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
+export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-INFO}"
+# The simple auth manager's users for `airflow standalone` (passwords are generated into $AIRFLOW_HOME).
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"

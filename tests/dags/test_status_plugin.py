@@ -1,0 +1,193 @@
+"""The status page plugin's FastAPI app, in-process: Airflow's login is enforced on every route, the page and
+the JSON show the store's view of the year, downloads stay inside their folders.
+
+Airflow's REST API is not running here (``DISCLOSURE_AIRFLOW_API_URL`` points at a closed port): the page must
+still show the store's side and say that Airflow could not be asked. The Airflow side (grid links, re-run)
+is covered by the browser test in ``tests/integration/test_status_page.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# Airflow puts the plugins folder on sys.path when it loads plugins; do the same here.
+if str(REPO / "plugins") not in sys.path:
+    sys.path.insert(0, str(REPO / "plugins"))
+# Airflow writes its config under AIRFLOW_HOME when first imported: keep it out of the user's home.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-status-"))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from tests import status_sample as sample  # noqa: E402
+
+pytestmark = pytest.mark.dags
+
+USERS = "admin:admin,viewer:viewer"
+
+
+@pytest.fixture(scope="module")
+def tokens() -> Iterator[dict[str, str]]:
+    """JWTs for an admin and a viewer, issued by the real SimpleAuthManager the API server uses."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(
+        "AIRFLOW__CORE__AUTH_MANAGER",
+        "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+    )
+    patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", USERS)
+    patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
+    patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "status-plugin-test-secret-" + "x" * 64)
+    patch.setenv(
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(Path(os.environ["AIRFLOW_HOME"]) / "pw.json")
+    )
+    from airflow import settings
+    from airflow.api_fastapi.app import init_auth_manager, purge_cached_app
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.models.revoked_token import RevokedToken
+
+    # Validating a token consults Airflow's list of revoked tokens (logouts): that one table is all this
+    # test needs of the metadata database (the whole `airflow db migrate` takes far longer).
+    RevokedToken.__table__.create(settings.engine, checkfirst=True)
+    purge_cached_app()
+    manager = init_auth_manager()
+    yield {
+        role: manager.generate_jwt(SimpleAuthManagerUser(username=role, role=role))
+        for role in ("admin", "viewer")
+    }
+    purge_cached_app()
+    patch.undo()
+
+
+@pytest.fixture
+def client(tokens, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The plugin's app over a data folder holding the sample year."""
+    from disclosure.settings import Settings
+    from disclosure.store import Store
+
+    monkeypatch.setenv(
+        "DISCLOSURE_AIRFLOW_API_URL", "http://127.0.0.1:9"
+    )  # nothing listens: Airflow is "down"
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    store.upgrade()
+    sample.populate(store, settings, tmp_path)
+    store.dispose()
+    from disclosure_status import app as plugin_app
+
+    plugin_app._store.cache_clear()
+    with TestClient(plugin_app.app) as test_client:
+        yield test_client
+    plugin_app._store.cache_clear()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+ROUTES = [
+    ("GET", "/status?year=2020"),
+    ("GET", "/api/status?year=2020"),
+    ("POST", "/api/units/U02/rerun?year=2020"),
+    ("GET", f"/files/feedback/2020/{sample.FEEDBACK_NAME}"),
+    ("GET", "/files/reports/2020/2020年度政府信息公开工作年度报告.html"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_without_a_token_every_route_is_401(client: TestClient, method: str, path: str):
+    response = client.request(method, path, json={"dag_run_id": "x"})
+    assert response.status_code == 401
+    assert "3421.7" not in response.text and sample.R1_MESSAGE not in response.text
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_a_forged_token_is_403(client: TestClient, method: str, path: str):
+    response = client.request(method, path, json={"dag_run_id": "x"}, headers=bearer("not.a.jwt"))
+    assert response.status_code == 403
+
+
+def test_a_browser_without_login_gets_a_chinese_page_with_the_login_link(client: TestClient):
+    response = client.get("/status?year=2020", headers={"Accept": "text/html"})
+    assert response.status_code == 401
+    assert "请先登录" in response.text and "/auth/login" in response.text
+
+
+def test_the_ui_cookie_is_accepted(client: TestClient, tokens):
+    client.cookies.set("_token", tokens["viewer"])
+    try:
+        assert client.get("/api/status?year=2020").status_code == 200
+    finally:
+        client.cookies.clear()
+
+
+def test_a_viewer_may_look_but_not_rerun(client: TestClient, tokens):
+    headers = bearer(tokens["viewer"])
+    assert client.get("/api/status?year=2020", headers=headers).status_code == 200
+    response = client.post("/api/units/U02/rerun?year=2020", json={"dag_run_id": "x"}, headers=headers)
+    assert response.status_code == 403
+    page = client.get("/status?year=2020", headers=headers)
+    assert 'class="rerun"' not in page.text
+
+
+def test_a_rerun_must_be_json_so_a_cross_site_form_cannot_trigger_it(client: TestClient, tokens):
+    response = client.post(
+        "/api/units/U02/rerun?year=2020", data={"dag_run_id": "x"}, headers=bearer(tokens["admin"])
+    )
+    assert response.status_code == 422
+
+
+def test_json_shape(client: TestClient, tokens):
+    data = client.get("/api/status?year=2020", headers=bearer(tokens["admin"])).json()
+    assert set(data) >= {
+        "year",
+        "generated_at",
+        "rows",
+        "summary",
+        "totals",
+        "reports",
+        "airflow",
+        "airflow_error",
+    }
+    assert data["year"] == sample.YEAR
+    assert len(data["rows"]) == 12
+    states = {row["unit"]: row["state"] for row in data["rows"]}
+    assert states == {code: sample.EXPECTED_STATES.get(code, "未提交") for code in states}
+    row = next(r for r in data["rows"] if r["unit"] == "U02")
+    assert set(row) >= {"unit", "name", "state", "received_at", "file", "errors", "warnings", "findings",
+                        "feedback_file", "last_activity", "on_time", "task"}  # fmt: skip
+    assert row["findings"][0]["message"] == sample.R1_MESSAGE
+    assert data["summary"]["headline"] == "2/12 已通过"
+    assert data["totals"]["is_draft"] is True
+    assert data["reports"][0]["name"].endswith(".docx")
+    # Airflow could not be asked: the store's side is still complete, and the reason is given
+    assert data["airflow"] is None and data["airflow_error"]
+
+
+def test_page_shows_each_unit_with_its_state_findings_and_links(client: TestClient, tokens):
+    html = client.get("/status?year=2020", headers=bearer(tokens["admin"])).text
+    assert "2020 年度政府信息公开工作年度报告 · 年报填报进度" in html
+    assert "2/12 已通过" in html
+    for code, state in sample.EXPECTED_STATES.items():
+        assert f'data-unit="{code}" data-state="{state}"' in html
+    assert sample.R1_MESSAGE in html
+    assert f'href="files/feedback/2020/{quote(sample.FEEDBACK_NAME)}"' in html
+    assert "3421.7" in html  # the totals so far
+    assert "无法读取 Airflow 运行记录" in html
+
+
+def test_downloads_serve_the_file_and_nothing_outside_the_folder(client: TestClient, tokens, data_dir: Path):
+    headers = bearer(tokens["viewer"])
+    ok = client.get(f"/files/feedback/2020/{sample.FEEDBACK_NAME}", headers=headers)
+    assert ok.status_code == 200 and ok.content == b"feedback workbook"
+    (data_dir / "secret.txt").write_text("secret")
+    for name in ("..%2F..%2Fsecret.txt", "..%2Fsecret.txt", "%2E%2E", "missing.xlsx"):
+        response = client.get(f"/files/feedback/2020/{name}", headers=headers)
+        assert response.status_code == 404, name
+        assert "secret" not in response.text

@@ -1,0 +1,170 @@
+"""The status page «年报填报进度» in a real browser, against a real ``airflow standalone``.
+
+The yearly DAG runs on a sample in which four units' returns carry faults. The admin logs in through
+Airflow's login form, opens the page from the UI's navigation (headless Debian Chromium, driven by
+playwright's client), sees each unit's row and state, fixes one unit's file, re-runs that unit from the page
+(confirming the dialog) and sees it turn 已采用 with the totals updated. Requests without a login get
+401/403 from the real server.
+
+Screenshots go to the test's folder; with ``DISCLOSURE_UPDATE_SCREENSHOTS=1`` the page's is also copied to
+``docs/status-page.png`` (the one the README shows).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.airflow_server import BIN, REPO, AirflowServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DAG_ID = "annual_disclosure_report"
+YEAR = 2020
+CHROMIUM = Path("/usr/bin/chromium")
+#: faulty units of the sample and the state each must show after the first run
+FAULTY = {
+    "U01": "校验未通过",  # r1_broken: 三's 勾稽关系 does not hold
+    "U05": "校验未通过",  # blank_cell: a figure left blank
+    "U09": "未提交",  # wrong_year: a 2019 return is not this year's return
+    "U11": "校验未通过",  # missing_sheet: section 四 deleted, the file cannot be used
+}
+FIXED_UNIT = "U05"
+REFRESH_TIMEOUT = 420  # seconds for the re-run to reach 已采用 on 2 shared cores
+
+
+def sample(out: Path, *faulty: str) -> dict[str, Path]:
+    """Write the registry units' sample returns (``faulty`` units with their fault) with the project's own
+    generator; returns {unit code: path}."""
+    args = [str(BIN / "disclosure"), "sample", "--year", str(YEAR), "--out", str(out)]
+    if faulty:
+        args += ["--faulty-units", ",".join(faulty)]
+    subprocess.run(args, check=True, capture_output=True)
+    return {p.name.split("_")[1]: p for p in out.glob("*.xlsx")}
+
+
+def row_states(frame) -> dict[str, str]:
+    rows = frame.locator("#units tbody tr")
+    return {
+        rows.nth(i).get_attribute("data-unit"): rows.nth(i).get_attribute("data-state")
+        for i in range(rows.count())
+    }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> AirflowServer:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    root = tmp_path_factory.mktemp("standalone")
+    with AirflowServer.start(root) as running:
+        yield running
+
+
+def test_unauthenticated_requests_are_refused(server: AirflowServer):
+    for path in ("/disclosure/status", "/disclosure/api/status", f"/disclosure/files/reports/{YEAR}/x.docx"):
+        assert httpx.get(server.url + path, timeout=30).status_code == 401, path
+        forged = httpx.get(server.url + path, cookies={"_token": "forged"}, timeout=30)
+        assert forged.status_code == 403, path
+    rerun = httpx.post(f"{server.url}/disclosure/api/units/U05/rerun?year={YEAR}", json={"dag_run_id": "x"})
+    assert rerun.status_code == 401
+
+
+def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    inbox = server.data_dir / "inbox" / str(YEAR)
+    inbox.mkdir(parents=True)
+    returns = sample(inbox, *FAULTY)
+    assert len(returns) == 12
+    server.wait_for_dag(DAG_ID)
+    run = server.api(
+        "POST",
+        f"/dags/{DAG_ID}/dagRuns",
+        json={"logical_date": None, "conf": {"year": YEAR, "approval": False}},
+    )
+    run_id = run["dag_run_id"]
+    server.wait_for_run(DAG_ID, run_id)
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1600, "height": 1300}, locale="zh-CN")
+        dialogs: list[str] = []
+        try:
+            # Log in through Airflow's own login form.
+            page.goto(f"{server.url}/auth/login/")
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", server.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server.url}/**", timeout=60_000)
+            page.wait_for_function("document.cookie.includes('_token') || true")
+
+            # The page is reachable from the UI's navigation, shown in the UI's frame.
+            page.goto(f"{server.url}/plugin/disclosure-status")
+            frame = page.frame_locator("iframe").first
+            frame.locator("#units").wait_for(timeout=60_000)
+            page.screenshot(path=str(shots / "status-in-airflow-ui.png"), full_page=True)
+
+            # Each unit's row and state: the faulty ones as expected, every other unit's return accepted.
+            states = row_states(frame)
+            assert len(states) == 12
+            assert states == {code: FAULTY.get(code, "已采用") for code in states}
+            u01 = frame.locator("#unit-U01")
+            assert u01.locator("ul.findings li").count() >= 1
+            assert "错误" in u01.inner_text()
+            assert u01.locator("a", has_text="下载反馈表").count() == 1
+            grid_link = frame.locator("#unit-U05 a[target=_top]").first.get_attribute("href")
+            assert f"/dags/{DAG_ID}/runs/" in grid_link and "/tasks/unit.wait_for_return/mapped/" in grid_link
+            assert "7/12 已通过" in frame.locator("#summary-passed").inner_text()
+            assert frame.locator("#totals-t3").count() == 1
+            assert frame.locator("#reports a").count() >= 1
+
+            # The standalone page, for the README's screenshot.
+            page.goto(f"{server.url}/disclosure/status?year={YEAR}")
+            page.screenshot(path=str(shots / "status-page.png"), full_page=True)
+
+            # The unit sends a corrected return; the admin re-runs just that unit from the page.
+            fixed = sample(tmp_path / "fixed")[FIXED_UNIT]
+            time.sleep(1.1)  # the corrected file must be the unit's newest in the inbox
+            shutil.copy(fixed, inbox / f"{fixed.stem}-更正.xlsx")
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+            page.click(f"#unit-{FIXED_UNIT} button.rerun")
+            page.wait_for_selector("#action-status:has-text('已重新运行')", timeout=60_000)
+            assert dialogs and FIXED_UNIT in dialogs[0]
+
+            deadline = time.monotonic() + REFRESH_TIMEOUT
+            while time.monotonic() < deadline:
+                page.goto(f"{server.url}/disclosure/status?year={YEAR}")
+                if row_states(page)[FIXED_UNIT] == "已采用":
+                    break
+                time.sleep(10)
+            states = row_states(page)
+            assert states[FIXED_UNIT] == "已采用", server.log_tail()
+            # only that unit was re-run: the others keep their states
+            assert {c: s for c, s in states.items() if c != FIXED_UNIT} == {
+                c: FAULTY.get(c, "已采用") for c in states if c != FIXED_UNIT
+            }
+            assert "8/12 已通过" in page.inner_text("#summary-passed")
+            # the cleared downstream consolidation ran again: the totals now include the unit
+            assert server.wait_for_run(DAG_ID, run_id) in ("success", "failed")
+            page.reload()
+            assert FIXED_UNIT in page.inner_text("#totals-contributing")
+            page.screenshot(path=str(shots / "status-after-rerun.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    if os.environ.get("DISCLOSURE_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(shots / "status-page.png", REPO / "docs" / "status-page.png")
+        shutil.copy(shots / "status-in-airflow-ui.png", REPO / "docs" / "status-page-in-airflow.png")
