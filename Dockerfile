@@ -33,6 +33,7 @@ COPY --chown=airflow:root dags/ /opt/airflow/dags/
 COPY --chown=airflow:root plugins/ /opt/airflow/plugins/
 COPY --chown=airflow:root templates/ /opt/airflow/templates/
 COPY --chown=airflow:root include/ /opt/airflow/include/
-# include/ first on the path: the package then finds templates/ beside it, as in the working tree.
+# include/ first on the path, so that a mounted working tree wins over the installed copy.
 ENV PYTHONPATH=/opt/airflow/include \
-    DISCLOSURE_DATA_DIR=/opt/airflow/data
+    DISCLOSURE_DATA_DIR=/opt/airflow/data \
+    DISCLOSURE_TEMPLATES_DIR=/opt/airflow/templates

@@ -30,7 +30,8 @@ from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, t
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from disclosure_glue import notify, runtime
 
-UNIT_LABEL = "{{ task.op_kwargs['unit']['display'] }}"  # «U05 水文环境地质调查院» in the grid
+# «U05 水文环境地质调查院» in the grid: the unit this map index was expanded from (distribute's list).
+UNIT_LABEL = "{{ ti.xcom_pull(task_ids='distribute')[ti.map_index]['display'] }}"
 
 with DAG(
     dag_id="annual_disclosure_report",

@@ -18,12 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from disclosure.figures import Figure, Number, ReturnMeta, UnitReturn
 from disclosure.formats.model import Cell, ColumnKind, FormatSpec
 from disclosure.registry import Registry
 from disclosure.store import ProvenanceEntry, Store, SubmissionStatus, unit_name
+
+if TYPE_CHECKING:
+    from disclosure.validation.findings import Finding
 
 #: The stock column of 二（一） in gov-2021 (现行有效件数); consolidated per ``bureau.in_force_consolidation``.
 IN_FORCE_COLUMN = "in_force"
@@ -205,6 +208,26 @@ def provenance(year: int, cell: Cell, store: Store, registry: Registry, spec: Fo
         missing_units=totals.missing_units,
         invalid_units=totals.invalid_units,
     )
+
+
+def validate_totals(
+    totals: Totals, store: Store, registry: Registry, spec: FormatSpec, *, docs_dir: Path | None = None
+) -> tuple[list[Finding], Path | None]:
+    """Check the bureau totals with the units' suite (R1–R6, and X1/X2 against last year's saved totals).
+    Returns the findings and the Data Docs index (when ``docs_dir`` is given)."""
+    from disclosure.validation import run_validation
+    from disclosure.validation.runner import new_run_id
+
+    previous = store.latest_totals(totals.year - 1)
+    run_id = new_run_id("consolidate")
+    findings, run = run_validation(
+        [totals.as_return(registry)],
+        spec,
+        previous={registry.bureau.code: previous.values} if previous else None,
+        run_id=run_id,
+        docs_dir=docs_dir / run_id if docs_dir is not None else None,
+    )
+    return findings, run.docs_index
 
 
 def write_consolidated_return(totals: Totals, spec: FormatSpec, registry: Registry, path: Path) -> Path:

@@ -10,6 +10,7 @@ Returns are validated in one Great Expectations run per report year, against the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,9 @@ def _receive(
     except ReturnReadError as exc:
         result.usable = not exc.fatal
         unit = exc.unit or expected_unit
+        if unit is None or year is None:
+            guessed_unit, guessed_year = guess_identity(path, registry)
+            unit, year = unit or guessed_unit, year or guessed_year
         result.findings = [problem_finding(p, unit=unit, file=str(path)) for p in exc.problems]
         meta = (None, None)
     except OSError as exc:
@@ -125,6 +129,18 @@ def _receive(
             _identity_findings(result.unit_return, registry, expected_unit, expected_year, path)
         )
     return result
+
+
+def guess_identity(path: Path, registry: Registry) -> tuple[str | None, int | None]:
+    """Unit and year from a file name like ``2021_U05_水文环境地质调查院.xlsx`` (the template's own naming).
+
+    Only for files whose identity cannot be read: so an unusable file still shows under its unit in the
+    status, instead of being lost among unattributed submissions. Never used for figures.
+    """
+    tokens = re.split(r"[^A-Za-z0-9]+", path.stem)
+    codes = [code for code in registry.reporting_codes() if code in tokens]
+    years = [int(t) for t in tokens if re.fullmatch(r"(19|20)\d\d", t)]
+    return (codes[0] if len(codes) == 1 else None, years[0] if len(set(years)) == 1 else None)
 
 
 def _identity_findings(

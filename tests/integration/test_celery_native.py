@@ -40,7 +40,7 @@ UNIT_TASK_PREFIX = "unit."  # the mapped task group that handles one unit's retu
 
 #: seconds; generous for 2 shared cores (measured: see docs/deploy.md)
 STARTUP_TIMEOUT = 150
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 420
 
 #: imported by the workers' task processes as [core] hostname_callable: both workers run on this one
 #: machine, so the task instance's ``hostname`` would be the same for both; this names the worker instead.
@@ -326,6 +326,15 @@ def _task_instances(client, run_id: str) -> list[dict]:
     return response.json()["task_instances"]
 
 
+def _states(instances: list[dict]) -> dict[str, int]:
+    """How many task instances are in each state, per task: ``{"unit.validate=success": 12, ...}``."""
+    counts: dict[str, int] = {}
+    for ti in instances:
+        key = f"{ti['task_id']}={ti['state']}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 # --- the test -----------------------------------------------------------------------------------------
 
 
@@ -415,7 +424,12 @@ def _run_scenario(cluster: Cluster) -> None:
             state = response.json()["state"]
             return state if state in ("success", "failed") else None
 
-        state = _wait_for(f"run {run_id} to finish", finished, cluster, RUN_TIMEOUT, interval=3)
+        try:
+            state = _wait_for(f"run {run_id} to finish", finished, cluster, RUN_TIMEOUT, interval=3)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}\ntask instances: {_states(_task_instances(client, run_id))}"
+            ) from exc
         done = time.monotonic()
         instances = _task_instances(client, run_id)
 
@@ -436,10 +450,13 @@ def _run_scenario(cluster: Cluster) -> None:
 
     _assert_report_and_store(data_dir, env["DISCLOSURE_STORE_URL"], units)
 
+    durations = [ti["duration"] for ti in unit_tasks if ti["duration"] is not None]
     timings = {
         "startup_s": round(ready - started, 1),
         "run_s": round(done - ready, 1),
         "unit_tasks": len(unit_tasks),
+        "unit_task_mean_s": round(sum(durations) / len(durations), 1),
+        "unit_task_max_s": round(max(durations), 1),
         "per_worker": {name: sum(ti["hostname"] == name for ti in unit_tasks) for name in WORKERS},
     }
     print(f"celery native timings: {json.dumps(timings)}")  # for docs/deploy.md, shown with -s

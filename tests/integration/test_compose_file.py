@@ -156,7 +156,9 @@ def test_project_folders_are_mounted_in_every_airflow_service(compose: dict) -> 
         for folder, target in MOUNTS.items():
             assert target in targets, f"{name}: {folder} not mounted at {target}"
             assert folder in targets[target].lower(), f"{name}: {target} mounted from {targets[target]}"
-        assert compose["services"][name]["environment"]["DISCLOSURE_DATA_DIR"] == MOUNTS["data"]
+        env = compose["services"][name]["environment"]
+        assert env["DISCLOSURE_DATA_DIR"] == MOUNTS["data"]
+        assert env["DISCLOSURE_TEMPLATES_DIR"] == MOUNTS["templates"]
 
 
 def test_no_secret_values_in_the_repository() -> None:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.unit
 
 VERSIONS = {"gov-2019": 2020, "gov-2021": 2022}
 PROPERTY_SETTINGS = settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,
@@ -668,3 +668,23 @@ def test_cover_contradicting_the_identity_is_a_problem(label, written, code, mes
     result = read_return(path, strict=False)
     assert [(p.code, p.sheet, p.cell) for p in result.problems] == [(code, "封面", where["cell"])]
     assert result.meta.unit_code == "U03" and result.meta.year == 2022  # the identity is what counts
+
+
+def test_row_added_by_the_unit_is_reported_and_not_read(tmp_path):
+    spec = load_spec("gov-2021")
+    sheet = spec.table("t3").sheet
+    where = {}
+
+    def change(wb):
+        ws = wb[sheet]
+        last = find_cell(ws, "四、结转下年度继续办理")
+        insert_blank_rows(ws, last.row + 1, 1)
+        ws.cell(last.row + 1, 1).value = "五、其他情况"
+        ws.cell(last.row + 1, 4).value = 3
+        where["cell"] = ws.cell(last.row + 1, 1).coordinate
+
+    path = edit(filled("gov-2021", tmp_path), change)
+    result = read_return(path, strict=False)
+    assert [(p.code, p.sheet, p.cell) for p in result.problems] == [("unexpected_row", sheet, where["cell"])]
+    assert "“五、其他情况”不是官方格式中的行" in result.problems[0].message
+    assert result.values() == {tuple(c): v for c, v in valid_values(spec).items()}

@@ -37,12 +37,10 @@ def command(
     Consolidate, validate the totals with the units' suite, save them and write the consolidated return.
     Exit code 0 (also for a draft: it is marked as such), 1 when the totals break a rule.
     """
-    from disclosure.consolidation import consolidate, write_consolidated_return
+    from disclosure.consolidation import consolidate, validate_totals, write_consolidated_return
     from disclosure.formats import spec_for_year
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
-    from disclosure.validation import run_validation
-    from disclosure.validation.runner import new_run_id
 
     settings = get_settings()
     try:
@@ -50,16 +48,10 @@ def command(
         registry = load_registry(units_file)
         store = open_store(store_url)
         totals = consolidate(year, store, registry, spec)
-        previous = store.latest_totals(year - 1)
-        run_id = new_run_id("consolidate")
-        findings, run = run_validation(
-            [totals.as_return(registry)],
-            spec,
-            previous={registry.bureau.code: previous.values} if previous else None,
-            run_id=run_id,
-            docs_dir=None if no_docs else settings.validation_docs / run_id,
+        findings, docs = validate_totals(
+            totals, store, registry, spec, docs_dir=None if no_docs else settings.validation_docs
         )
-        run_number = totals.save(store, findings=findings, data_docs=run.docs_index)
+        run_number = totals.save(store, findings=findings, data_docs=docs)
         target = out or settings.reports(year) / f"{year}_{registry.bureau.code}_汇总.xlsx"
         workbook = write_consolidated_return(totals, spec, registry, target)
     except DisclosureError as exc:
@@ -91,6 +83,8 @@ def command(
         for f in findings:
             where = f"［{f.location()}］" if f.location() else ""
             click.echo(f"  - {f.rule} {where}{f.message}")
+        if docs is not None:
+            click.echo(f"Data Docs：{docs}")
         click.echo(f"汇总填报表：{workbook}")
     if errors:
         raise SystemExit(1)

@@ -16,13 +16,17 @@ from disclosure.errors import DisclosureError, ReportError
     type=click.Path(path_type=Path, file_okay=False),
     help="输出目录，默认 <数据目录>/reports/<年度> (output folder)",
 )
-@click.option("--format-version", help="指定格式版本，如 gov-2021 (override the format in force for the year)")
+@click.option(
+    "--format-version", help="指定格式版本，如 gov-2021 (override the format in force for the year)"
+)
 @click.option(
     "--narrative",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="报告正文文件 (narrative .md.j2), 默认 <数据目录>/narratives/<年度>.md.j2",
 )
-@click.option("--units-file", type=click.Path(path_type=Path, exists=True), help="单位名册 YAML (registry file)")
+@click.option(
+    "--units-file", type=click.Path(path_type=Path, exists=True), help="单位名册 YAML (registry file)"
+)
 def command(
     year: int, out: Path | None, format_version: str | None, narrative: Path | None, units_file: Path | None
 ) -> None:
@@ -50,7 +54,9 @@ def command(
         store.upgrade()
         totals = consolidate(year, store, registry, spec)
         draft = [f"{code} {totals.unit_names.get(code, code)}" for code in totals.missing_units]
-        draft += [f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units]
+        draft += [
+            f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units
+        ]
         files = render_report(
             year=year,
             spec=spec,

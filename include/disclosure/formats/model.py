@@ -387,7 +387,9 @@ class FormatSpec(_Model):
             for quote in rule.quotes:
                 for cell in quote.cells:
                     if cell.table not in table_ids:
-                        raise ValueError(f"{self.version}: rule {rule.id} quotes unknown table {cell.table!r}")
+                        raise ValueError(
+                            f"{self.version}: rule {rule.id} quotes unknown table {cell.table!r}"
+                        )
                     table = self.table(cell.table)
                     if cell.row not in {r.id for r in table.number_rows} or cell.column not in {
                         c.id for c in table.columns

@@ -12,11 +12,11 @@ fallback (宋体 / 黑体 / 楷体) for machines without the GB2312 fonts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
-from lxml import etree
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -27,6 +27,7 @@ from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run as DocxRun
+from lxml import etree
 
 from disclosure.report.layout import Grid, GridCell
 from disclosure.report.narrative import Paragraph, Run
@@ -39,7 +40,13 @@ TABLE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 
 #: font -> the font a machine without it should use (written to the document's font table as altName)
-FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", LEAD_FONT: "楷体", HEADING_FONT: "SimHei", TABLE_FONT: "SimSun"}
+FALLBACKS = {
+    TITLE_FONT: "宋体",
+    BODY_FONT: "仿宋",
+    LEAD_FONT: "楷体",
+    HEADING_FONT: "SimHei",
+    TABLE_FONT: "SimSun",
+}
 
 SIZE_2HAO = Pt(22)
 SIZE_3HAO = Pt(16)
@@ -56,7 +63,9 @@ SHORT_TABLE_ROWS = 20
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 
-def set_fonts(run: DocxRun, east_asia: str, size: Pt, *, bold: bool = False, color: RGBColor | None = None) -> None:
+def set_fonts(
+    run: DocxRun, east_asia: str, size: Pt, *, bold: bool = False, color: RGBColor | None = None
+) -> None:
     """Chinese text in ``east_asia``, digits and Latin in Times New Roman (w:eastAsia + w:ascii/w:hAnsi)."""
     run.font.size = size
     run.font.bold = bold
@@ -97,7 +106,7 @@ def _add_fallback_fonts(document) -> None:
                 '<w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
             )
         )
-    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: SLF001
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _page_setup(document) -> None:
@@ -114,7 +123,7 @@ def _page_setup(document) -> None:
     grid = OxmlElement("w:docGrid")
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), "579")
-    sect_pr = section._sectPr  # noqa: SLF001
+    sect_pr = section._sectPr
     for old in sect_pr.findall(qn("w:docGrid")):
         sect_pr.remove(old)
     sect_pr.append(grid)
@@ -146,7 +155,7 @@ def _page_number_footer(footer, align) -> None:
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
             el.text = text
-        run._element.append(el)  # noqa: SLF001
+        run._element.append(el)
     set_fonts(p.add_run(" —"), TABLE_FONT, SIZE_4HAO)
 
 
@@ -167,9 +176,14 @@ def _title(document, lines: Sequence[str]) -> None:
         set_fonts(p.add_run(line), TITLE_FONT, SIZE_2HAO)
 
 
+#: an unbreakable Latin token (e-mail, phone, web address): justifying its line would open wide gaps
+_LONG_LATIN = re.compile(r"[A-Za-z0-9@._:/-]{12,}")
+
+
 def _prose(document, paragraph: Paragraph) -> None:
     p = document.add_paragraph()
-    _paragraph_format(p)
+    ragged = bool(_LONG_LATIN.search(paragraph.text))
+    _paragraph_format(p, align=WD_ALIGN_PARAGRAPH.LEFT if ragged else WD_ALIGN_PARAGRAPH.JUSTIFY)
     for run in paragraph.runs:
         _add_run(p, run)
 
@@ -195,8 +209,30 @@ def _column_widths(grid: Grid) -> list[float]:
     return labels + [rest] * (grid.n_cols - grid.label_cols)
 
 
+# successors of an element in its parent's schema sequence (CT_TblPr, CT_PPr): new elements go before them
+_AFTER_CELL_MARGINS = ("w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", *_AFTER_CELL_MARGINS)
+_AFTER_SNAP_TO_GRID = (
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+
+
 def _borders(table: DocxTable) -> None:
-    tbl_pr = table._tbl.tblPr  # noqa: SLF001
+    tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{edge}")
@@ -205,19 +241,19 @@ def _borders(table: DocxTable) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), "000000")
         borders.append(el)
-    tbl_pr.append(borders)
+    tbl_pr.insert_element_before(borders, *_AFTER_BORDERS)  # schema order matters to Word
     margins = OxmlElement("w:tblCellMar")
     for edge in ("left", "right"):
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:w"), "40")  # 2 pt: narrow columns (四 has 15) keep two characters a line
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    tbl_pr.append(margins)
+    tbl_pr.insert_element_before(margins, *_AFTER_CELL_MARGINS)
 
 
 def _row_flags(table: DocxTable, grid: Grid) -> None:
     for index, row in enumerate(table.rows):
-        tr_pr = row._tr.get_or_add_trPr()  # noqa: SLF001
+        tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
         if index in grid.header_rows:
             tr_pr.append(OxmlElement("w:tblHeader"))  # repeated on every page the table runs over
@@ -233,7 +269,7 @@ def _fill_cell(cell, gc: GridCell) -> None:
     # table text keeps its own single spacing instead of snapping to the body's 22-line grid
     snap = OxmlElement("w:snapToGrid")
     snap.set(qn("w:val"), "0")
-    p._p.get_or_add_pPr().append(snap)  # noqa: SLF001
+    p._p.get_or_add_pPr().insert_element_before(snap, *_AFTER_SNAP_TO_GRID)
     if gc.role == "label" or (gc.role == "corner" and len(gc.text) > 8):
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     else:
@@ -260,7 +296,7 @@ def add_grid(document, grid: Grid) -> DocxTable:
     for i, column in enumerate(table.columns):
         column.width = Mm(widths[i])
     # the cells of the fresh (unmerged) table, taken once: table.cell() re-scans the whole table on each call
-    cells = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]  # noqa: SLF001
+    cells = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
     for row in cells:
         for i, cell in enumerate(row):
             cell.width = Mm(widths[i])

@@ -105,13 +105,19 @@ class _Builder:
         self.cells.append(cell)
 
 
-def _header_block(b: _Builder, table: Table, label_cols: int, width: int, prefix: str) -> dict[str, list[str]]:
+def _header_block(
+    b: _Builder, table: Table, label_cols: int, width: int, prefix: str
+) -> dict[str, list[str]]:
     """Draw the header rows of ``table`` starting at ``b.row``; return the header ids over each column."""
     depth = table.max_header_depth
     top = b.row
     columns = list(table.columns)
     if label_cols:
-        b.add(GridCell(top, 0, table.corner, "corner", rowspan=depth, colspan=label_cols, html_id=f"{prefix}-corner"))
+        b.add(
+            GridCell(
+                top, 0, table.corner, "corner", rowspan=depth, colspan=label_cols, html_id=f"{prefix}-corner"
+            )
+        )
     ids: dict[str, list[str]] = {c.id: [] for c in columns}
     for level in range(depth):
         i = 0
@@ -124,7 +130,9 @@ def _header_block(b: _Builder, table: Table, label_cols: int, width: int, prefix
                 while j + 1 < len(columns) and columns[j + 1].header[: level + 1] == col.header[: level + 1]:
                     j += 1
                 hid = f"{prefix}-h{level}-{col.id}"
-                b.add(GridCell(top + level, col_x, col.header[level], "header", colspan=j - i + 1, html_id=hid))
+                b.add(
+                    GridCell(top + level, col_x, col.header[level], "header", colspan=j - i + 1, html_id=hid)
+                )
                 for k in range(i, j + 1):
                     ids[columns[k].id].append(hid)
                 i = j + 1
@@ -156,7 +164,13 @@ def _column_text(col: Column) -> str:
 
 
 def _body(
-    b: _Builder, table: Table, label_cols: int, width: int, col_ids: dict[str, list[str]], totals: Totals, prefix: str
+    b: _Builder,
+    table: Table,
+    label_cols: int,
+    width: int,
+    col_ids: dict[str, list[str]],
+    totals: Totals,
+    prefix: str,
 ) -> None:
     printed_rows = [r for r in table.rows if r.printed]
     label_depth = _label_depth(table)
@@ -183,7 +197,11 @@ def _body(
         row_ids[r.id] = [*chain, f"{prefix}-r-{r.id}"]
     if label_cols and printed_rows:
         for r in printed_rows:
-            x = min(r.level, label_cols - 1) if label_depth <= label_cols else r.level * label_cols // label_depth
+            x = (
+                min(r.level, label_cols - 1)
+                if label_depth <= label_cols
+                else r.level * label_cols // label_depth
+            )
             leaves = table.leaves(r.id)
             if r.group:
                 rowspan, colspan = len(leaves), 1

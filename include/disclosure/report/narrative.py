@@ -213,8 +213,10 @@ def fee_statement(facts: Mapping[str, Any], registry: Registry, year: int, path:
         if value < 0 or (key == "notices" and value != value.to_integral_value()):
             raise ReportError(f"报告正文文件 {path} 的 fees.{key}（{label}）应为非负数，得到 {raw!r}")
         values[key] = int(value) if key == "notices" else value
-    text = get_environment().get_template("fee_statement.md.j2").render(
-        year=year, bureau=registry.bureau, **values
+    text = (
+        get_environment()
+        .get_template("fee_statement.md.j2")
+        .render(year=year, bureau=registry.bureau, **values)
     )
     return Paragraph((Run(" ".join(text.split()), "plain"),))
 
@@ -237,7 +239,9 @@ def parse_markdown(
             try:
                 section = spec.section(number)
             except KeyError:
-                raise ReportError(f"报告正文文件 {path} 的标题“{text}”不是报告的部分（应为“一、总体情况”等）") from None
+                raise ReportError(
+                    f"报告正文文件 {path} 的标题“{text}”不是报告的部分（应为“一、总体情况”等）"
+                ) from None
             if section.kind != "prose" or section.title != title.strip():
                 raise ReportError(
                     f"报告正文文件 {path} 的标题“{text}”应为正文部分的标题之一："
@@ -259,7 +263,8 @@ def parse_markdown(
     if missing:
         raise ReportError(f"报告正文文件 {path} 缺少以下部分（用“## 标题”开头）：{'、'.join(missing)}")
     return tuple(opening), {
-        n: ProseSection(n, title, tuple(paras)) for n, (title, paras) in sorted(sections.items(), key=_order(spec))
+        n: ProseSection(n, title, tuple(paras))
+        for n, (title, paras) in sorted(sections.items(), key=_order(spec))
     }
 
 

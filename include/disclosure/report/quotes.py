@@ -62,7 +62,9 @@ def find_mismatches(text: str, spec: FormatSpec, totals: Mapping[Cell, int | Dec
                 try:
                     quoted = Decimal(m.group(1))
                 except InvalidOperation:  # the pattern captured something that is not a number
-                    raise ReportError(f"R7 的短语模式 {quote.pattern!r} 捕获的“{m.group(1)}”不是数字") from None
+                    raise ReportError(
+                        f"R7 的短语模式 {quote.pattern!r} 捕获的“{m.group(1)}”不是数字"
+                    ) from None
             values = []
             for cell in quote.cells:
                 value = totals.get(cell)
@@ -73,7 +75,9 @@ def find_mismatches(text: str, spec: FormatSpec, totals: Mapping[Cell, int | Dec
                 values.append(value)
             table_value = sum(values)
             if Decimal(table_value) != quoted:
-                out.append(QuoteMismatch(m.group(0), quoted, table_value, quote.cells, _describe(spec, quote.cells)))
+                out.append(
+                    QuoteMismatch(m.group(0), quoted, table_value, quote.cells, _describe(spec, quote.cells))
+                )
     return out
 
 

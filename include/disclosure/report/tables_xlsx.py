@@ -20,6 +20,9 @@ FIRST_TABLE_ROW = 4
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = Font(name="宋体", size=10.5)
+_BOLD = Font(name="宋体", size=10.5, bold=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 #: column widths in Excel characters: label columns, number columns
 _LABEL_WIDTH = {1: (24,), 2: (14, 24), 3: (10, 14, 30)}
 _NUMBER_WIDTH = 11
@@ -41,18 +44,25 @@ def write_xlsx(path: Path, *, title: str, grids: Sequence[Grid]) -> Path:
                 target.value = int(gc.text) if gc.text.lstrip("-").isdigit() else Decimal(gc.text)
             else:
                 target.value = gc.text or None
-            horizontal = "left" if gc.role == "label" else "center"
+            alignment = _LEFT if gc.role == "label" else _CENTER
+            font = _BOLD if gc.role == "clause" else _FONT
             for y in range(row, row + gc.rowspan):
                 for x in range(col, col + gc.colspan):
                     c = sheet.cell(row=y, column=x)
                     c.border = _BORDER
-                    c.font = Font(name="宋体", size=10.5, bold=gc.role == "clause")
-                    c.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+                    c.font = font
+                    c.alignment = alignment
             if gc.rowspan > 1 or gc.colspan > 1:
                 sheet.merge_cells(
-                    start_row=row, start_column=col, end_row=row + gc.rowspan - 1, end_column=col + gc.colspan - 1
+                    start_row=row,
+                    start_column=col,
+                    end_row=row + gc.rowspan - 1,
+                    end_column=col + gc.colspan - 1,
                 )
-        widths = [*_LABEL_WIDTH.get(grid.label_cols, ()), *([_NUMBER_WIDTH] * (grid.n_cols - grid.label_cols))]
+        widths = [
+            *_LABEL_WIDTH.get(grid.label_cols, ()),
+            *([_NUMBER_WIDTH] * (grid.n_cols - grid.label_cols)),
+        ]
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
         if grid.header_rows:

@@ -353,11 +353,19 @@ class Store:
         """
         figures = list(figures)
         with self.session() as session:
-            submission = _get_submission(session, submission_id, for_update=True)
+            submission = _get_submission(session, submission_id)
             if submission.year is None or submission.unit is None:
                 raise StoreError(
                     f"报送 #{submission_id}（{submission.original_name}）的单位或年度未知，不能采用"
                 )
+            # PostgreSQL: accepts of one unit's returns run one after the other (each sees the other's result).
+            session.execute(
+                select(Submission.id)
+                .where(Submission.year == submission.year, Submission.unit == submission.unit)
+                .order_by(Submission.id)
+                .with_for_update()
+            )
+            session.refresh(submission)
             if submission.status == SubmissionStatus.ACCEPTED:
                 current = _current_submission_id(session, submission.year, submission.unit)
                 if current == submission.id:
@@ -663,11 +671,8 @@ def _latest_submission(session: Session, year: int | None, unit: str | None) -> 
     ).first()
 
 
-def _get_submission(session: Session, submission_id: int, *, for_update: bool = False) -> Submission:
-    query = select(Submission).where(Submission.id == submission_id)
-    if for_update:
-        query = query.with_for_update()  # PostgreSQL: two accepts of one submission run one after the other
-    row = session.scalars(query).first()
+def _get_submission(session: Session, submission_id: int) -> Submission:
+    row = session.scalars(select(Submission).where(Submission.id == submission_id)).first()
     if row is None:
         raise StoreError(f"报送记录 #{submission_id} 不存在")
     return row

@@ -116,50 +116,67 @@ def build_check_items(
     """Every check item of every return, in a stable order (return, then spec order)."""
     items: list[CheckItem] = []
     cell_rule = _cell_rule(spec)
-    equation_rules = _equation_rules(spec)
+    # The spec's cells and equation instances, expanded once for all returns.
+    cells = (
+        [
+            (cell, column, cell_check(cell_rule, column.kind))
+            for cell in spec.cells()
+            for column in (spec.table(cell.table).column(cell.column),)
+        ]
+        if cell_rule
+        else []
+    )
+    instances = [
+        (rule, equation_check(rule, eq_index), equation, line, sides)
+        for rule in _equation_rules(spec)
+        for eq_index, equation in enumerate(rule.equations)
+        for line, sides in spec.expand(rule, equation)
+    ]
     for index, ret in enumerate(returns):
         unit = ret.unit
-
-        def add(**kwargs) -> None:
-            items.append(CheckItem(item=len(items), return_index=index, unit=unit, **kwargs))  # noqa: B023
-
-        add(check=TEMPLATE_CHECK, text=ret.meta.format_version)
+        items.append(CheckItem(len(items), index, unit, TEMPLATE_CHECK, text=ret.meta.format_version))
         if ret.meta.format_version != spec.version:
             # A return in another format cannot be checked cell by cell: the one finding is the template.
             continue
         figures = {f.key: f for f in ret.figures}
-        if cell_rule is not None:
-            for table in spec.tables:
-                for cell in table.cells():
-                    column = table.column(cell.column)
-                    add(
-                        check=cell_check(cell_rule, column.kind),
-                        rule=cell_rule,
-                        cell=cell,
-                        figure=figures.get(cell),
-                        kind=column.kind,
-                        decimals=column.decimals,
-                    )
+        assert cell_rule is not None or not cells
+        for cell, column, check in cells:
+            items.append(
+                CheckItem(
+                    len(items),
+                    index,
+                    unit,
+                    check,
+                    rule=cell_rule,
+                    cell=cell,
+                    figure=figures.get(cell),
+                    kind=column.kind,
+                    decimals=column.decimals,
+                )
+            )
         last_year = (previous or {}).get(unit)
-        for rule in equation_rules:
-            for eq_index, equation in enumerate(rule.equations):
-                if equation.uses_previous and last_year is None:
-                    continue  # cross-year rules apply only when last year's accepted figures exist
-                for line, sides in spec.expand(rule, equation):
-                    left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
-                    right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
-                    if not _checkable(left, right):
-                        continue
-                    add(
-                        check=equation_check(rule, eq_index),
-                        rule=rule,
-                        cell=left[0].cell,
-                        figure=figures.get(left[0].cell),
-                        equation=equation,
-                        line=line,
-                        left=left,
-                        right=right,
-                    )
+        for rule, check, equation, line, sides in instances:
+            if equation.uses_previous and last_year is None:
+                continue  # cross-year rules apply only when last year's accepted figures exist
+            left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
+            right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
+            if not _checkable(left, right):
+                continue
+            items.append(
+                CheckItem(
+                    len(items),
+                    index,
+                    unit,
+                    check,
+                    rule=rule,
+                    cell=left[0].cell,
+                    figure=figures.get(left[0].cell),
+                    equation=equation,
+                    line=line,
+                    left=left,
+                    right=right,
+                )
+            )
     return items
 
 
@@ -167,15 +184,15 @@ def _term(
     cell: Cell,
     sign: int,
     previous: bool,
-    figures: Mapping[Cell, Figure],
+    figures: Mapping[tuple[str, str, str], Figure],
     last_year: Mapping[Cell, Number | None] | None,
 ) -> Term:
     if previous:
-        value = (last_year or {}).get(Cell(*cell))
+        value = (last_year or {}).get(cell)
     else:
         figure = figures.get(cell)
         value = figure.value if figure is not None else None
-    return Term(cell=Cell(*cell), sign=sign, previous=previous, value=value)
+    return Term(cell=cell, sign=sign, previous=previous, value=value)
 
 
 def _checkable(left: list[Term], right: list[Term]) -> bool:

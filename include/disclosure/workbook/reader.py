@@ -77,9 +77,15 @@ def read_return(
         ) from exc
     with book:
         reading = _Reading(path, book)
-        identity = reading.identity()
-        spec, meta = reading.resolve_format(identity, spec)
-        figures = reading.figures(spec, meta)
+        try:
+            identity = reading.identity()
+            spec, meta = reading.resolve_format(identity, spec)
+            figures = reading.figures(spec, meta)
+        except CalamineError as exc:
+            raise reading.fatal(
+                "not_a_workbook",
+                f"文件“{path.name}”已损坏，无法读取（{exc}）。请在 Excel/WPS 中重新保存为 .xlsx 后提交。",
+            ) from exc
     result = UnitReturn(meta=meta, figures=figures, path=path, problems=reading.problems)
     if strict and result.problems:
         raise ReturnReadError(path, result.problems, unit=meta.unit_code)
@@ -540,8 +546,8 @@ class _Reading:
             for c, text in labels:
                 options = [row for row in row_keys.get(normalize_label(text), []) if row.id not in found]
                 if not options:
-                    if not row_keys.get(normalize_label(text)):
-                        strays.append((r, c, text))
+                    # an unknown label, or an official one printed twice (a copied row): neither is read
+                    strays.append((r, c, text))
                     continue
                 row = next(
                     (o for o in options if o.parent is None or context.get(o.level - 1) == o.parent),

@@ -130,22 +130,26 @@ def _random_figures(spec: FormatSpec, year: int, unit: Unit, previous: Figures |
                 elif col.kind is ColumnKind.SIGNED_COUNT:
                     figures[cell] = rng.randint(-3, 5)
                 else:
-                    figures[cell] = rng.randint(0, 25)
+                    # a survey institute issues few documents and decisions; most units report 0 for most items
+                    figures[cell] = rng.choice((0, 0, 0, 1, 2, 3, 5))
     # 四: review and litigation cases are rare; a few units have one or two.
     for rule in spec.rules:
         if rule.kind == "equation" and rule.table != t3 and rule.each == "row" and not rule.cross_year:
             for eq in rule.equations:
                 for _, sides in spec.expand(rule, eq):
                     for cell, _, _ in sides["right"]:
-                        figures[cell] = rng.choice((0, 0, 0, 0, 1, 2))
+                        figures[cell] = rng.choices((0, 1, 2), weights=(40, 2, 1))[0]
     _continue_stock(spec, figures, previous, rng)
     # 三: follow each applicant column's cases from receipt to outcome, so R1, R3 and R4 hold by construction.
     weights = [12, 4] + [1] * (len(outcomes) - 2)
     for column in applicant_columns:
         carried_in = int(previous.get(Cell(t3, "carried_out", column), 0)) if previous else 0
-        new = rng.randint(1, 9) if column == applicant_columns[0] else rng.choice((0, 0, 0, 1, 2))
+        new = (
+            rng.choice((0, 1, 1, 2, 3, 5)) if column == applicant_columns[0] else rng.choice((0, 0, 0, 0, 1))
+        )
         pending = new + carried_in
-        carried_out = rng.randint(0, min(pending, 2)) if pending else 0
+        # applications received late in December are carried over to next year
+        carried_out = min(pending, rng.choice((0, 0, 0, 1)))
         handled = pending - carried_out
         for cell_row, value in (("new", new), ("carried_in", carried_in), ("carried_out", carried_out)):
             figures[Cell(t3, cell_row, column)] = value

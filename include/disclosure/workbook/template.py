@@ -158,8 +158,9 @@ def plan_sheet(spec: FormatSpec, sheet: str) -> SheetPlan:
         columns = {c.id: table.label_columns + i + 1 for i, c in enumerate(table.columns)}
         row_rules = _in_sheet_rules(spec, table, "row")
         column_rules = _in_sheet_rules(spec, table, "column")
-        # Every block gets a check column: it also reports blank or non-numeric cells (R6), not only equations.
-        check_column = table.label_columns + len(table.columns) + 1
+        # Every block gets a check column (it also reports blank or non-numeric cells, R6), in one column per sheet
+        # so that a narrow table's check does not widen a number column of a wider table above it.
+        check_column = max(t.label_columns + len(t.columns) for t in tables) + 1
         check_row = None
         if column_rules:
             check_row = row
@@ -469,6 +470,8 @@ def _column_widths(plan: SheetPlan) -> dict[int, float]:
         table = block.table
         for row in table.rows:
             col = min(row.level, table.label_columns - 1) + 1
+            if not row.group and col < table.label_columns:
+                continue  # merged across the label columns to its right: it wraps in their combined width
             # Wrapped labels: long labels wrap over two or three lines rather than widening the column too much.
             need(col, min(max(_text_width(row.label) / (3 if row.group else 2) + 2, 10), 34))
         if not table.label_columns or not any(r.printed for r in table.rows):

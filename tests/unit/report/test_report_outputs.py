@@ -232,5 +232,5 @@ def test_quote_patterns_are_validated():
 
     with pytest.raises(ValidationError, match="needs 1 group"):
         Quote(pattern="受理申请", cell="t3.new.total")
-    with pytest.raises(ValidationError, match="table.row.column"):
+    with pytest.raises(ValidationError, match=r"table\.row\.column"):
         Quote(pattern=r"受理(\d+)件", cell="t3.new")

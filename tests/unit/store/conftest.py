@@ -4,17 +4,15 @@ factories for received files and figures, so the store is tested without the rea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from disclosure.figures import Figure, Number
-from disclosure.formats import Cell, ColumnKind, FormatSpec
+from disclosure.figures import Number
+from disclosure.formats import Cell, FormatSpec
 from disclosure.store import Store
 from tests.store_backends import empty_store_tables, postgres_database
-
-YEAR = 2021
+from tests.unit.store.factories import YEAR, as_figures
 
 
 @pytest.fixture(scope="session")
@@ -44,36 +42,6 @@ def store(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Store]:
         store = Store.from_url(url, archive_dir=data_dir / "archive")
     yield store
     store.dispose()
-
-
-def unit_values(spec: FormatSpec, seed: int) -> dict[Cell, Number]:
-    """A consistent-looking set of values for every cell: whole numbers, and 万元 amounts with decimals.
-    Different ``seed``s give different values (so sums and deltas are meaningful)."""
-    values: dict[Cell, Number] = {}
-    for index, cell in enumerate(spec.cells()):
-        column = spec.table(cell.table).column(cell.column)
-        if column.kind is ColumnKind.AMOUNT:
-            values[cell] = Decimal(seed * 100 + index) / Decimal(1000)  # e.g. 3.141 万元: exact, not a float
-        else:
-            values[cell] = (seed * 7 + index) % 13
-    return values
-
-
-def as_figures(year: int, unit: str, values: dict[Cell, Number | None], spec: FormatSpec) -> list[Figure]:
-    """Figures as the reader would give them, with the sheet and a made-up cell per key."""
-    return [
-        Figure(
-            year=year,
-            unit=unit,
-            table=cell.table,
-            row=cell.row,
-            column=cell.column,
-            value=value,
-            sheet=spec.table(cell.table).sheet,
-            cell=f"C{index + 5}",
-        )
-        for index, (cell, value) in enumerate(values.items())
-    ]
 
 
 @pytest.fixture

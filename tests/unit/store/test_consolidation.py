@@ -10,7 +10,7 @@ from disclosure.consolidation import consolidate, provenance
 from disclosure.formats import Cell
 from disclosure.registry import Registry
 from disclosure.store import Store
-from tests.unit.store.conftest import YEAR, as_figures, unit_values
+from tests.unit.store.factories import YEAR, as_figures, unit_values
 
 pytestmark = pytest.mark.unit
 

@@ -125,7 +125,8 @@ def test_a_file_that_is_not_the_expected_return_is_refused(
 
 
 def test_a_unit_outside_the_registry_is_refused(sqlite_store: Store, registry, small_registry, tmp_path):
-    path = write_sample_returns(YEAR, tmp_path / "in", registry)[4].path  # U05 is not in the small registry
+    only_u05 = registry.model_copy(update={"units": (registry.unit("U05"),)})  # not in the small registry
+    path = write_sample_returns(YEAR, tmp_path / "in", only_u05)[0].path
     [result] = accept_files([path], sqlite_store, small_registry)
     assert not result.accepted
     assert any("不在本年度报送单位名册中" in f.message for f in result.findings)
@@ -135,3 +136,40 @@ def test_a_missing_file_is_reported_not_raised(sqlite_store: Store, small_regist
     [result] = accept_files([tmp_path / "nowhere.xlsx"], sqlite_store, small_registry)
     assert not result.usable and not result.accepted and result.submission is None
     assert result.findings
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2021_U01_更正.xlsx", ("U01", 2021)),
+        ("U05 水文环境地质调查院 2022.xls", ("U05", 2022)),
+        ("scan.pdf", (None, None)),
+        ("U01_U02_2021.xlsx", (None, 2021)),  # two units: no guess
+        ("U0123.xlsx", (None, None)),
+    ],
+)
+def test_an_unreadable_files_unit_is_guessed_from_its_name(registry, name, expected):
+    from disclosure.intake import guess_identity
+
+    assert guess_identity(Path(name), registry) == expected
+
+
+def test_bureau_totals_are_checked_with_the_units_rules(sqlite_store: Store, small_registry, spec2021):
+    """A sum of returns that break R1/R3/R4/R5 breaks them too: the totals' own validation says so."""
+    from disclosure.consolidation import validate_totals
+    from tests.unit.store.factories import as_figures, unit_values
+
+    for seed, code in enumerate(small_registry.codes, start=1):
+        submission = sqlite_store.archive_file(_stub(sqlite_store, code), year=YEAR, unit=code)
+        sqlite_store.record_validation(submission.id, [])
+        sqlite_store.accept(submission.id, as_figures(YEAR, code, unit_values(spec2021, seed), spec2021))
+    totals = consolidate(YEAR, sqlite_store, small_registry, spec2021)
+    findings, _ = validate_totals(totals, sqlite_store, small_registry, spec2021)
+    assert {f.rule for f in findings if f.is_error} == {"R1", "R3", "R4", "R5"}
+    assert {f.unit for f in findings} == {small_registry.bureau.code}
+
+
+def _stub(store: Store, code: str) -> Path:
+    path = store.archive_dir.parent / f"{code}.xlsx"
+    path.write_text(code)
+    return path

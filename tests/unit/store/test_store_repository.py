@@ -13,7 +13,7 @@ from disclosure.formats import Cell, Severity
 from disclosure.store import Store, SubmissionStatus
 from disclosure.store.migrations import current_revision, head_revision
 from disclosure.validation.findings import Finding
-from tests.unit.store.conftest import YEAR, as_figures, unit_values
+from tests.unit.store.factories import YEAR, as_figures, unit_values
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,252 @@
+"""One pipeline stage over N synthetic returns, measured in a process of its own.
+
+``python -m benchmarks.stages STAGE --year Y --n N --work DIR`` loads what the earlier stages left in ``DIR``
+(untimed), runs the stage (timed: wall and CPU seconds), saves what the next stage needs and prints one JSON
+line: ``{"stage", "n", "wall_s", "cpu_s", "setup_s", "peak_rss_mib", ...}``. Peak RSS is the process's own
+high-water mark, so one stage's memory never pollutes another's.
+
+Stages: ``floor`` (python-calamine reading the same files' values only), ``read``, ``validate`` (one batched GX
+run), ``validate_each`` (one GX run per return, on the first ``--each`` returns), ``store`` (archive, record
+the validation, accept the figures: SQLite), ``consolidate`` (sum, save the totals, write the bureau's
+workbook), ``render`` (docx, html, xlsx, csv, json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import inputs
+
+
+class Stage:
+    """What one stage gets: its inputs and a place for its outputs."""
+
+    def __init__(self, year: int, n: int, work: Path, each: int) -> None:
+        self.year = year
+        self.n = n
+        self.work = work
+        self.each = each
+        self.extra: dict = {}
+
+    @property
+    def paths(self) -> list[Path]:
+        return inputs.return_paths(self.year, self.n)
+
+    def spec(self):
+        from disclosure.formats import spec_for_year
+
+        return spec_for_year(self.year)
+
+    def store(self):
+        from disclosure.store import Store
+
+        store = Store.from_url(f"sqlite:///{self.work / 'store.db'}", archive_dir=self.work / "archive")
+        store.upgrade()
+        return store
+
+    def save(self, name: str, value: object) -> None:
+        with open(self.work / f"{name}.pickle", "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self, name: str) -> object:
+        with open(self.work / f"{name}.pickle", "rb") as fh:
+            return pickle.load(fh)
+
+
+def _floor(stage: Stage) -> Callable[[], None]:
+    from python_calamine import CalamineWorkbook
+
+    paths = stage.paths
+
+    def run() -> None:
+        cells = 0
+        for path in paths:
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                cells += sum(len(row) for row in book.get_sheet_by_name(name).to_python())
+        stage.extra["cells"] = cells
+
+    return run
+
+
+def _read(stage: Stage) -> Callable[[], None]:
+    from disclosure.workbook.reader import read_return
+
+    paths = stage.paths
+
+    def run() -> None:
+        returns = [read_return(p, strict=False) for p in paths]
+        for path, ret in zip(paths, returns, strict=True):
+            ret.path = path
+        stage.extra["figures"] = sum(len(r.figures) for r in returns)
+        stage.extra["problems"] = sum(len(r.problems) for r in returns)
+        stage.returns = returns
+
+    return run
+
+
+def _after_read(stage: Stage) -> None:
+    stage.save("returns", stage.returns)
+
+
+def _validate(stage: Stage, *, each: bool) -> Callable[[], None]:
+    import great_expectations  # noqa: F401  (import cost is not the stage's)
+
+    from disclosure.validation import validate_returns
+
+    returns = stage.load("returns")
+    previous = inputs.previous_figures(stage.year, stage.n)
+    spec = stage.spec()
+    if each:
+        returns = returns[: stage.each]
+
+    def run() -> None:
+        if each:
+            findings = [f for ret in returns for f in validate_returns([ret], spec, previous=previous)]
+            stage.extra["returns_validated"] = len(returns)
+        else:
+            findings = validate_returns(returns, spec, previous=previous)
+        stage.extra["findings"] = len(findings)
+        stage.findings = findings
+
+    return run
+
+
+def _after_validate(stage: Stage) -> None:
+    by_file: dict[str, list] = {}
+    for finding in stage.findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    stage.save("findings", by_file)
+
+
+def _store(stage: Stage) -> Callable[[], None]:
+    returns = stage.load("returns")
+    findings = stage.load("findings")
+    store = stage.store()
+
+    def run() -> None:
+        accepted = 0
+        for ret in returns:
+            submission = store.archive_file(
+                ret.path,
+                year=ret.year,
+                unit=ret.unit,
+                format_version=ret.meta.format_version,
+                template_revision=ret.meta.template_revision or None,
+            )
+            summary = store.record_validation(submission.id, findings.get(str(ret.path), []))
+            if summary.passed:
+                store.accept(submission.id, ret.figures)
+                accepted += 1
+        stage.extra["accepted"] = accepted
+
+    return run
+
+
+def _consolidate(stage: Stage) -> Callable[[], None]:
+    from disclosure.consolidation import consolidate, write_consolidated_return
+
+    store = stage.store()
+    spec = stage.spec()
+    reg = inputs.registry(stage.n)
+    out = stage.work / "reports"
+    out.mkdir(exist_ok=True)
+
+    def run() -> None:
+        totals = consolidate(stage.year, store, reg, spec)
+        totals.save(store)
+        write_consolidated_return(totals, spec, reg, out / f"{stage.year}_{reg.bureau.code}_汇总.xlsx")
+        stage.extra["draft"] = totals.is_draft
+        stage.totals = totals
+
+    return run
+
+
+def _after_consolidate(stage: Stage) -> None:
+    stage.save("totals", dict(stage.totals.values))
+
+
+def _render(stage: Stage) -> Callable[[], None]:
+    from disclosure.report.render import render_report
+
+    totals = stage.load("totals")
+    spec = stage.spec()
+    reg = inputs.registry(stage.n)
+    narrative = inputs.narrative_file(stage.work)
+    out = stage.work / "reports"
+
+    def run() -> None:
+        files = render_report(
+            year=stage.year, spec=spec, totals=totals, registry=reg, out_dir=out, narrative_path=narrative
+        )
+        stage.extra["docx_kib"] = round(files.docx.stat().st_size / 1024)
+
+    return run
+
+
+STAGES: dict[str, tuple[Callable[[Stage], Callable[[], None]], Callable[[Stage], None] | None]] = {
+    "floor": (_floor, None),
+    "read": (_read, _after_read),
+    "validate": (lambda s: _validate(s, each=False), _after_validate),
+    "validate_each": (lambda s: _validate(s, each=True), None),
+    "store": (_store, None),
+    "consolidate": (_consolidate, _after_consolidate),
+    "render": (_render, None),
+}
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure(name: str, year: int, n: int, work: Path, each: int) -> dict:
+    """Set up, run and time one stage in this process."""
+    prepare, after = STAGES[name]
+    stage = Stage(year, n, work, each)
+    started = time.perf_counter()
+    run = prepare(stage)
+    setup = time.perf_counter() - started
+    rss_before = _peak_rss_mib()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    run()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    result = {
+        "stage": name,
+        "year": year,
+        "n": n,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "setup_s": round(setup, 3),
+        "rss_before_mib": round(rss_before, 1),
+        "peak_rss_mib": round(_peak_rss_mib(), 1),
+        **stage.extra,
+    }
+    if after is not None:
+        after(stage)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=sorted(STAGES))
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--each", type=int, default=10, help="returns validated one run each")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DISCLOSURE_DATA_DIR", str(args.work / "data"))
+    print(json.dumps(measure(args.stage, args.year, args.n, args.work, args.each), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
