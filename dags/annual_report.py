@@ -50,17 +50,41 @@ with DAG(
         "on_failure_callback": notify.AdminFailureNotifier(),
     },
     params={
-        "year": Param(None, type=["null", "integer"], minimum=2008, maximum=2100, title="报告年度 Report year",
-                      description="留空为上一年度。Empty: the year before the run date."),
-        "units": Param([], type="array", items={"type": "string"}, title="单位 Units",
-                       description="单位代码，每行一个；留空为名册中全部单位。Unit codes, one per line; empty: all."),
-        "format_version": Param(None, type=["null", "string"], pattern=r"^gov-\d{4}$",
-                                title="格式版本 Format version",
-                                description="留空按年度选择（2019–2020 为 gov-2019，其后为 gov-2021）。"),
-        "deadline": Param(None, type=["null", "string"], format="date", title="报送截止日期 Returns deadline",
-                          description="留空为次年 1 月 15 日。Empty: 15 January of the following year."),
-        "approval": Param(True, type="boolean", title="发布前审核 Approve before publishing",
-                          description="在 Airflow 界面中审核汇总报告后再发布。"),
+        "year": Param(
+            None,
+            type=["null", "integer"],
+            minimum=2008,
+            maximum=2100,
+            title="报告年度 Report year",
+            description="留空为上一年度。Empty: the year before the run date.",
+        ),
+        "units": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            title="单位 Units",
+            description="单位代码，每行一个；留空为名册中全部单位。Unit codes, one per line; empty: all.",
+        ),
+        "format_version": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^gov-\d{4}$",
+            title="格式版本 Format version",
+            description="留空按年度选择（2019–2020 为 gov-2019，其后为 gov-2021）。",
+        ),
+        "deadline": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="报送截止日期 Returns deadline",
+            description="留空为次年 1 月 15 日。Empty: 15 January of the following year.",
+        ),
+        "approval": Param(
+            True,
+            type="boolean",
+            title="发布前审核 Approve before publishing",
+            description="在 Airflow 界面中审核汇总报告后再发布。",
+        ),
     },
     # Experimental in Airflow 3.3: tells the admin when the report is still unfinished by 31 January.
     deadline=DeadlineAlert(
@@ -92,21 +116,28 @@ with DAG(
         """Tell the admin which units have not returned anything yet."""
         return runtime.notify_missing(plan)
 
-    @task.sensor(mode="reschedule", poke_interval=timedelta(hours=1), timeout=timedelta(days=45),
-                 map_index_template=UNIT_LABEL)
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=timedelta(hours=1),
+        timeout=timedelta(days=45),
+        map_index_template=UNIT_LABEL,
+    )
     def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
         """Wait until the unit's return is in the inbox (a manual run checks once); skip it after the deadline."""
         return runtime.poke_for_return(plan, unit, dag_run)
 
     @task(map_index_template=UNIT_LABEL)
     def ingest(plan: dict, unit: dict, path: str) -> dict:
-        """Archive the unit's returned files and read the newest."""
+        """Archive the unit's returned files and read the newest (looked up again on a re-run)."""
         return runtime.data_errors_fail("ingest", plan, unit["code"], path, inbox=runtime.inbox(plan["year"]))
 
     @task(map_index_template=UNIT_LABEL)
     def validate(plan: dict, unit: dict, ingested: dict) -> dict:
-        """Check the return against the format's rules; on errors write the feedback workbook and fail."""
-        return runtime.data_errors_fail("validate", plan, unit["code"], ingested)
+        """Check the unit's newest return against the format's rules; on errors write the feedback workbook
+        and fail without retrying (the unit must correct its file)."""
+        return runtime.data_errors_fail(
+            "validate", plan, unit["code"], ingested, inbox=runtime.inbox(plan["year"])
+        )
 
     @task(map_index_template=UNIT_LABEL)
     def accept(plan: dict, unit: dict, validated: dict) -> str:

@@ -66,7 +66,9 @@ def connection_to_sqlalchemy_url(conn: Any) -> str:
             port=conn.port or None,
             database=conn.schema or None,
         ).render_as_string(hide_password=False)
-    raise AirflowFailException(f"连接 {STORE_CONN_ID} 的类型 {conn.conn_type!r} 不受支持（postgres、sqlite 或 extra.url）")
+    raise AirflowFailException(
+        f"连接 {STORE_CONN_ID} 的类型 {conn.conn_type!r} 不受支持（postgres、sqlite 或 extra.url）"
+    )
 
 
 def inbox(year: int) -> Any | None:
@@ -93,7 +95,9 @@ def poke_for_return(plan: dict, unit: dict, dag_run: Any) -> PokeReturnValue:
         return PokeReturnValue(is_done=True, xcom_value=path)
     deadline = pipeline().deadline_of(plan)
     if is_manual(dag_run) or datetime.now(UTC) >= deadline:
-        raise AirflowSkipException(f"未收到 {unit['display']} 的 {year} 年度报表（报送截止：{plan['deadline']}）")
+        raise AirflowSkipException(
+            f"未收到 {unit['display']} 的 {year} 年度报表（报送截止：{plan['deadline']}）"
+        )
     return PokeReturnValue(is_done=False)
 
 

@@ -3,7 +3,7 @@
 - Every cell of the format is summed over the units that must report (the registry's ``reporting_codes``: the
   units, plus the bureau office when ``reports_own_return``), with exact arithmetic: counts as ``int``, amounts
   (万元) as ``Decimal``, never floats.
-- 现行有效件数 (column ``in_force``) is a stock, not a flow: rules that apply bureau-wide are in force in every
+- 现行有效件数 (a ``stock: true`` column of the spec) is a stock, not a flow: rules that apply bureau-wide are in force in every
   unit, so summing double-counts them. The registry's ``bureau.in_force_consolidation`` says what to do:
   ``sum`` (default, the units' figures added up) or ``bureau`` (the bureau office's own figure only).
 - While any unit has no accepted return, or its latest submission failed validation, the totals are a draft
@@ -28,8 +28,6 @@ from disclosure.store import ProvenanceEntry, Store, SubmissionStatus, unit_name
 if TYPE_CHECKING:
     from disclosure.validation.findings import Finding
 
-#: The stock column of 二（一） in gov-2021 (现行有效件数); consolidated per ``bureau.in_force_consolidation``.
-IN_FORCE_COLUMN = "in_force"
 SUM = "sum"
 BUREAU = "bureau"
 
@@ -107,8 +105,9 @@ class Totals:
         )
 
 
-def is_stock(cell: Cell) -> bool:
-    return cell.column == IN_FORCE_COLUMN
+def is_stock(spec: FormatSpec, cell: Cell) -> bool:
+    """A stock column (``stock: true`` in the spec, e.g. 现行有效件数) follows ``bureau.in_force_consolidation``."""
+    return spec.table(cell.table).column(cell.column).stock
 
 
 def consolidate(year: int, store: Store, registry: Registry, spec: FormatSpec) -> Totals:
@@ -124,7 +123,7 @@ def consolidate(year: int, store: Store, registry: Registry, spec: FormatSpec) -
     mode = registry.bureau.in_force_consolidation
     values: dict[Cell, Number | None] = {}
     for cell in spec.cells():
-        sources = _sources(cell, contributing, registry, mode)
+        sources = _sources(spec, cell, contributing, registry, mode)
         values[cell] = _sum(spec, cell, (current[code].get(cell) for code in sources))
     return Totals(
         year=year,
@@ -139,9 +138,11 @@ def consolidate(year: int, store: Store, registry: Registry, spec: FormatSpec) -
     )
 
 
-def _sources(cell: Cell, contributing: tuple[str, ...], registry: Registry, mode: str) -> tuple[str, ...]:
+def _sources(
+    spec: FormatSpec, cell: Cell, contributing: tuple[str, ...], registry: Registry, mode: str
+) -> tuple[str, ...]:
     """The units whose figure makes up the total of ``cell``."""
-    if is_stock(cell) and mode == BUREAU:
+    if is_stock(spec, cell) and mode == BUREAU:
         return tuple(c for c in contributing if c == registry.bureau.code)
     return contributing
 
@@ -157,7 +158,7 @@ def _sum(spec: FormatSpec, cell: Cell, values: Iterable[Number | None]) -> Numbe
             continue
         seen = True
         total += Decimal(value) if amount and not isinstance(value, Decimal) else value
-    if not seen and is_stock(cell):
+    if not seen and is_stock(spec, cell):
         return None
     return total
 
@@ -194,8 +195,8 @@ def provenance(year: int, cell: Cell, store: Store, registry: Registry, spec: Fo
     if cell not in set(spec.table(cell.table).cells()):
         raise KeyError(f"format {spec.version} table {cell.table} has no number row {cell.row!r}")
     totals = consolidate(year, store, registry, spec)
-    mode = totals.in_force_consolidation if is_stock(cell) else SUM
-    sources = _sources(cell, totals.contributing_units, registry, mode)
+    mode = totals.in_force_consolidation if is_stock(spec, cell) else SUM
+    sources = _sources(spec, cell, totals.contributing_units, registry, mode)
     entries = store.provenance(year, cell.table, cell.row, cell.column, registry=registry, units=sources)
     order = {code: index for index, code in enumerate(registry.reporting_codes())}
     entries.sort(key=lambda e: order.get(e.unit, len(order)))  # registry order, as in the report

@@ -1,4 +1,5 @@
-"""Accepting returns: archive → read → validate → record findings → accept when nothing blocks.
+"""Accepting returns: read the identity → archive (always, readable or not) → validate → record findings →
+accept when nothing blocks.
 
 Each file stands alone: an unreadable or failing file is archived and recorded with its findings, and never
 stops the others. A file that fails loses nothing: the unit's previously accepted figures stay current until a

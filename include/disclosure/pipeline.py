@@ -169,13 +169,17 @@ def cover_note(plan: dict, unit, registry, template: Path) -> tuple[str, str]:
 
     deadline = deadline_of(plan).astimezone(BUREAU_TZ)
     subject = f"关于报送{plan['year']}年政府信息公开工作年度报告数据的通知（{unit.name}）"
-    body = get_environment().get_template("cover_note.txt.j2").render(
-        unit=unit,
-        bureau=registry.bureau,
-        year=plan["year"],
-        deadline=deadline.date(),
-        attachment=template.name,
-        spec=load_spec(plan["format_version"]),
+    body = (
+        get_environment()
+        .get_template("cover_note.txt.j2")
+        .render(
+            unit=unit,
+            bureau=registry.bureau,
+            year=plan["year"],
+            deadline=deadline.date(),
+            attachment=template.name,
+            spec=load_spec(plan["format_version"]),
+        )
     )
     return subject, body
 
@@ -256,7 +260,11 @@ def scan_inbox(year: int, inbox: Any | None = None, known_units: Iterable[str] |
     for files in scan.by_unit.values():
         files.sort(key=lambda f: (f.mtime, f.name), reverse=True)
     if scan.strays:
-        log.warning("收件箱中有 %d 个文件无法归入本年度单位：\n%s", len(scan.strays), "\n".join(scan.stray_lines(known)))
+        log.warning(
+            "收件箱中有 %d 个文件无法归入本年度单位：\n%s",
+            len(scan.strays),
+            "\n".join(scan.stray_lines(known)),
+        )
     return scan
 
 
@@ -333,7 +341,11 @@ def _read_identity(path: Path) -> dict:
         # A broken file still belongs to its unit when the reader could tell whose it is.
         if exc.unit and not exc.fatal:
             return {"unit": exc.unit, "year": getattr(exc, "year", None), "problem": ""}
-        return {"unit": exc.unit, "year": None, "problem": "无法识别：" + "；".join(p.message for p in exc.problems)}
+        return {
+            "unit": exc.unit,
+            "year": None,
+            "problem": "无法识别：" + "；".join(p.message for p in exc.problems),
+        }
     return {"unit": meta.unit_code, "year": int(meta.year), "problem": ""}
 
 
@@ -351,49 +363,63 @@ def _store(store_url: str | None):
     return store
 
 
-def ingest(plan: dict, unit: str, path: str, *, inbox: Any | None = None, store_url: str | None = None) -> dict:
-    """Archive every file the unit sent for the year (nothing is lost) and read the newest one (``path``).
+def ingest(
+    plan: dict, unit: str, path: str | None = None, *, inbox: Any | None = None, store_url: str | None = None
+) -> dict:
+    """Archive every file the unit sent for the year (nothing is lost) and read the newest one.
 
-    Returns the submission id and the archived path. A file that cannot be read at all raises
-    :class:`ReturnInvalid` with the reader's problems, recorded in the store as the submission's findings.
+    The newest file is looked up again when the step runs (``path``, the file the sensor saw, is only the
+    fallback), so clearing a unit's task after it resubmitted reads its new file. Returns the submission id,
+    the archived path and the file's name. A file that cannot be read at all raises :class:`ReturnInvalid`
+    with the reader's problems, recorded in the store as the submission's findings.
     """
     from disclosure.workbook.reader import read_return
 
     year = plan["year"]
+    files = scan_inbox(year, inbox).by_unit.get(unit, [])
+    if not files and not (path and Path(path).is_file()):
+        raise ReturnInvalid(unit, f"收件箱中没有 {unit} 的 {year} 年度报表")
     store = _store(store_url)
     try:
         known = {s.sha256 for s in store.submissions(year, unit)}
-        files = scan_inbox(year, inbox).by_unit.get(unit, [])
-        newest = next((f for f in files if f.staged == path), None)
-        for older in reversed(files):  # oldest first; the newest last so it is the latest submission
-            if older is not newest and older.sha256 not in known:
+        for older in reversed(
+            files[1:]
+        ):  # oldest first, so the newest is archived last: the latest submission
+            if older.sha256 not in known:
                 store.archive_file(Path(older.staged), year=year, unit=unit, original_name=older.name)
-        submission = store.archive_file(
-            Path(path), year=year, unit=unit, original_name=newest.name if newest else Path(path).name
-        )
+        newest_path, newest_name = (files[0].staged, files[0].name) if files else (path, Path(path).name)
+        submission = store.archive_file(Path(newest_path), year=year, unit=unit, original_name=newest_name)
         archived = store.archived_path(submission)
         try:
             read_return(archived, strict=False)
         except ReturnReadError as exc:
             store.record_validation(submission.id, exc.problems)
-            raise ReturnInvalid(unit, f"{unit} 的报表无法读取：\n{exc}") from exc
-        return {"submission": submission.id, "path": str(archived), "name": submission.original_name}
+            raise ReturnInvalid(unit, f"{unit} 的报表《{newest_name}》无法读取：\n{exc}") from exc
+        return {"submission": submission.id, "path": str(archived), "name": newest_name}
     finally:
         store.dispose()
 
 
-def validate(plan: dict, unit: str, ingested: dict, *, store_url: str | None = None) -> dict:
-    """Check the unit's return against every rule of its format (cross-year rules against last year's
-    accepted figures) and record the findings in the store.
+def validate(
+    plan: dict, unit: str, ingested: dict, *, inbox: Any | None = None, store_url: str | None = None
+) -> dict:
+    """Check the unit's newest return against every rule of its format (cross-year rules against last
+    year's accepted figures) and record the findings in the store.
 
-    On errors (or unexplained warnings) the feedback workbook is written to ``feedback/<year>/`` and
-    :class:`ReturnInvalid` lists the findings in Chinese; re-validating the same file gives the same result.
+    When the unit has sent a newer file since ``ingested`` (the admin cleared this task after a
+    resubmission), that file is ingested first and validated instead. On errors (or unexplained warnings)
+    the feedback workbook is written to ``feedback/<year>/`` and :class:`ReturnInvalid` lists the findings in
+    Chinese; re-validating the same file gives the same result.
     """
     from disclosure.settings import get_settings
     from disclosure.validation import validate_files
 
     year = plan["year"]
     settings = get_settings()
+    current = ingest(plan, unit, ingested["path"], inbox=inbox, store_url=store_url)
+    if current["submission"] != ingested["submission"]:
+        log.info("%s 已重新报送《%s》：校验新文件（提交 #%s）", unit, current["name"], current["submission"])
+    ingested = current
     # Validate a copy under the unit's own file name, so findings and the feedback workbook carry that name.
     work = settings.data_dir / "work" / str(year) / unit
     if work.exists():
@@ -410,15 +436,21 @@ def validate(plan: dict, unit: str, ingested: dict, *, store_url: str | None = N
             feedback_dir=settings.feedback(year),
         )
         result = report.files[0]
-        store.record_validation(ingested["submission"], result.findings, report.docs[0] if report.docs else None)
+        store.record_validation(
+            ingested["submission"], result.findings, report.docs[0] if report.docs else None
+        )
     finally:
         store.dispose()
     blocking = [f for f in result.findings if f.blocks_acceptance]
     if result.unit_return is not None and result.unit_return.unit != unit:
-        raise ReturnInvalid(unit, f"文件《{ingested['name']}》封面上的单位代码为 {result.unit_return.unit}，不是 {unit}")
+        raise ReturnInvalid(
+            unit, f"文件《{ingested['name']}》封面上的单位代码为 {result.unit_return.unit}，不是 {unit}"
+        )
     if not blocking and result.usable:
         return {**ingested, "warnings": len(result.findings)}
-    raise ReturnInvalid(unit, findings_summary(unit, ingested["name"], blocking, result.feedback), result.feedback)
+    raise ReturnInvalid(
+        unit, findings_summary(unit, ingested["name"], blocking, result.feedback), result.feedback
+    )
 
 
 #: How many findings the task's failure message lists (the feedback workbook has them all).
@@ -478,7 +510,9 @@ def consolidate(plan: dict, *, store_url: str | None = None) -> dict:
         store.dispose()
     folder = get_settings().reports(year)
     folder.mkdir(parents=True, exist_ok=True)
-    workbook = write_consolidated_return(totals, spec, registry, folder / f"{year}_{registry.bureau.code}_汇总.xlsx")
+    workbook = write_consolidated_return(
+        totals, spec, registry, folder / f"{year}_{registry.bureau.code}_汇总.xlsx"
+    )
     if totals.is_draft:
         log.warning("%d 年度汇总为%s", year, totals.draft_label)
     return {
@@ -554,7 +588,10 @@ def reminder_message(plan: dict, missing: list[str]) -> tuple[str, str]:
     deadline = deadline_of(plan).astimezone(BUREAU_TZ)
     due = f"{deadline.year}年{deadline.month}月{deadline.day}日{deadline:%H:%M}"
     if not missing:
-        return (f"{year}年度政府信息公开工作年度报告：各单位均已报送", f"截至目前，{len(plan['units'])} 个单位均已报送报表。")
+        return (
+            f"{year}年度政府信息公开工作年度报告：各单位均已报送",
+            f"截至目前，{len(plan['units'])} 个单位均已报送报表。",
+        )
     subject = f"【催报提醒】{year}年度政府信息公开工作年度报告：尚有 {len(missing)} 个单位未报送"
     lines = [f"报送截止时间：{due}。以下单位尚未报送{year}年度报表，请督促报送：", ""]
     lines += [f"  {d}" for d in _registry_display(missing)]

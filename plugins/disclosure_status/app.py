@@ -100,7 +100,7 @@ def _api(request: Request, token: str) -> AirflowApi:
 
 
 def grid_url(run_id: str, task_id: str | None = None, map_index: int | None = None) -> str:
-    url = f"{_root()}/dags/{quote(dag_id())}/runs/{quote(run_id, safe='')}"
+    url = f"{_root()}/dags/{quote(dag_id())}/runs/{quote(run_id, safe=':+')}"
     if task_id is not None:
         url += f"/tasks/{quote(task_id)}"
         if map_index is not None and map_index >= 0:

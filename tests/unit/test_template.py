@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from disclosure.formats import Cell, ColumnKind
 from disclosure.workbook.identity import (
+    CHECK_LABEL,
     COVER_FIELDS,
     COVER_INPUT_FIELDS,
     COVER_SHEET,
@@ -21,7 +22,6 @@ from disclosure.workbook.identity import (
 )
 from disclosure.workbook.sample import sample_figures
 from disclosure.workbook.template import (
-    CHECK_LABEL,
     fill_workbook,
     plan_sheet,
     template_layout,

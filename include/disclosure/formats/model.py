@@ -44,6 +44,9 @@ class Column(_Model):
     unit: str | None = None  # amounts only, e.g. "万元"
     decimals: int | None = None  # amounts only: most decimals allowed
     header: tuple[str, ...] = ()  # merged parent headers above the label, outermost first
+    stock: bool = (
+        False  # a level (现行有效件数), not a flow: consolidated per the registry's in_force_consolidation
+    )
 
     @model_validator(mode="after")
     def _amount_fields(self) -> Column:

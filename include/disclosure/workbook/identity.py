@@ -11,6 +11,12 @@ from __future__ import annotations
 TEMPLATE_REVISION = "2026.1"
 GENERATOR = "disclosure"
 
+#: The identity is also written as custom document properties named ``<prefix><key>``, so a workbook whose
+#: hidden sheet was removed can still be recognised.
+DOC_PROPERTY_PREFIX = "disclosure_"
+#: Header of the live-check column/row next to each table: formulas, never figures.
+CHECK_LABEL = "校验提示"
+
 IDENTITY_SHEET = "_identity"  # sheet_state = "veryHidden"; column A keys, column B values
 IDENTITY_KEYS = ("generator", "format_version", "year", "unit_code", "unit_name", "template_revision")
 

@@ -28,8 +28,10 @@ from disclosure.formats import Column, FormatSpec, Row, Table, available_version
 from disclosure.settings import Limits, get_settings
 from disclosure.workbook.guards import check_file
 from disclosure.workbook.identity import (
+    CHECK_LABEL,
     COVER_FIELDS,
     COVER_SHEET,
+    DOC_PROPERTY_PREFIX,
     GENERATOR,
     IDENTITY_KEYS,
     IDENTITY_SHEET,
@@ -39,8 +41,6 @@ from disclosure.workbook.identity import (
 from disclosure.workbook.labels import is_blank, normalize_label
 from disclosure.workbook.values import parse_figure
 
-CHECK_LABEL = "校验提示"  # the live-check column/row: never a figure
-DOC_PROPERTY_PREFIX = "disclosure_"
 _CHECK_KEY = normalize_label(CHECK_LABEL)
 
 

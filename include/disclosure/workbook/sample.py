@@ -25,9 +25,8 @@ from openpyxl.workbook.workbook import Workbook
 
 from disclosure.formats import Cell, ColumnKind, FormatSpec, Rule, spec_for_year
 from disclosure.registry import Registry, Unit
-from disclosure.workbook.identity import COVER_FIELDS, COVER_SHEET, IDENTITY_SHEET
+from disclosure.workbook.identity import COVER_FIELDS, COVER_SHEET, DOC_PROPERTY_PREFIX, IDENTITY_SHEET
 from disclosure.workbook.template import (
-    DOC_PROPERTY_PREFIX,
     build_template,
     fill_in_memory,
     plan_sheet,

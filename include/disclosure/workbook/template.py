@@ -27,9 +27,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from disclosure.formats.model import Cell, Column, ColumnKind, Equation, FormatSpec, Rule, Table
 from disclosure.workbook.identity import (
+    CHECK_LABEL,
     COVER_FIELDS,
     COVER_INPUT_FIELDS,
     COVER_SHEET,
+    DOC_PROPERTY_PREFIX,
     GENERATOR,
     IDENTITY_KEYS,
     IDENTITY_SHEET,
@@ -37,10 +39,6 @@ from disclosure.workbook.identity import (
     TEMPLATE_REVISION,
 )
 
-#: Header/label text of the live-check column (per-row rules) and row (per-column rules); the reader skips it.
-CHECK_LABEL = "校验提示"
-#: Prefix of the workbook custom document properties that repeat the identity.
-DOC_PROPERTY_PREFIX = "disclosure_"
 #: Sheet protection carries no password: it prevents accidental edits, not deliberate ones (documented in 填报说明).
 SHEET_PASSWORD: str | None = None
 

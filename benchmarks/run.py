@@ -1,0 +1,152 @@
+"""``make bench``: the workflow at 12, 100 and 1,000 units, against its targets.
+
+    python -m benchmarks.run [--sizes 12,100,1000] [--quick] [--no-airflow] [--each 10]
+
+For each format (gov-2019 as 2019, gov-2021 as 2021) and size N, the project's own generator writes N valid
+returns (cached in ``benchmarks/results/inputs/``), then each stage runs in a process of its own: the
+python-calamine floor, read, validate (one batched GX run; and one run per return on the first ``--each``
+returns), store, consolidate, render. Then the Airflow side: the DAG file's import time above
+``import airflow.sdk``, the sample run (``scripts/run-sample.sh``, what ``make run`` runs) with each task's
+duration, and the CPU of one per-unit task instance. Prints a table, writes ``benchmarks/results/latest.json``
+and the figures section of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import inputs
+from benchmarks.report import print_report, write_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ("floor", "read", "validate", "validate_each", "store", "consolidate", "render")
+PER_UNIT_TASKS = ("unit.ingest", "unit.validate", "unit.accept")
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kib = next(
+            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+        )
+    except (OSError, StopIteration, ValueError):
+        mem_kib = 0
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_stage(stage: str, year: int, n: int, work: Path, each: int) -> dict:
+    """One stage in a fresh process; its JSON line (or the error)."""
+    env = dict(os.environ, DISCLOSURE_DATA_DIR=str(work / "data"))
+    env.pop("DISCLOSURE_STORE_URL", None)
+    cmd = [sys.executable, "-m", "benchmarks.stages", stage, "--year", str(year), "--n", str(n)]
+    cmd += ["--work", str(work), "--each", str(each)]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]
+        return {"stage": stage, "year": year, "n": n, "error": tail[0]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def pipeline_stages(sizes: list[int], each: int, root: Path) -> list[dict]:
+    results = []
+    for version, year in inputs.YEARS.items():
+        for n in sizes:
+            work = root / f"{year}-{n}"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            for stage in STAGES:
+                result = run_stage(stage, year, n, work, each)
+                result["format"] = version
+                results.append(result)
+                shown = result.get("error") or f"{result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} s CPU"
+                print(f"  {version} N={n:<5} {stage:<14} {shown}", flush=True)
+    return results
+
+
+def airflow_side(root: Path) -> dict:
+    from benchmarks import airflow_bench
+
+    out: dict = {}
+    print("  DAG file import time …", flush=True)
+    out["dag_import"] = airflow_bench.dag_import_time(root / "import")
+    print("  sample run (scripts/run-sample.sh) …", flush=True)
+    sample = airflow_bench.sample_run(root / "sample")
+    out["sample_run"] = sample
+    if sample.get("run_id"):
+        print("  airflow tasks test (per-unit tasks, map index 0) …", flush=True)
+        out["tasks_test"] = airflow_bench.task_instance_cpu(root / "sample", sample["run_id"], PER_UNIT_TASKS)
+    print("  one unit's ingest → validate → accept in a plain process …", flush=True)
+    out["pipeline_unit"] = airflow_bench.pipeline_unit_cpu(root / "unit")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="12,100,1000", help="comma-separated unit counts")
+    parser.add_argument("--quick", action="store_true", help="12 and 100 units only")
+    parser.add_argument("--each", type=int, default=10, help="returns validated one GX run each, for comparison")
+    parser.add_argument("--no-airflow", action="store_true", help="skip the DAG import, sample run and task CPU")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (stores, reports, logs)")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    sizes = [12, 100] if args.quick else sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    info = {"started": started.isoformat(timespec="seconds"), "machine": machine(), "sizes": sizes}
+    print(f"machine: {info['machine']['nproc']} CPUs, {info['machine']['cpu']}, {info['machine']['memory_gib']} GiB")
+    root = Path(tempfile.mkdtemp(prefix="disclosure-bench-"))
+    try:
+        print(f"inputs: {max(sizes)} synthetic returns per format (cached in {inputs.INPUTS}) …", flush=True)
+        gen = time.perf_counter()
+        for year in inputs.YEARS.values():
+            inputs.ensure_returns(year, max(sizes))
+        info["generate_s"] = round(time.perf_counter() - gen, 1)
+        print("pipeline stages (one process each):", flush=True)
+        info["stages"] = pipeline_stages(sizes, args.each, root)
+        if not args.no_airflow:
+            print("Airflow:", flush=True)
+            info["airflow"] = airflow_side(root)
+    finally:
+        if args.keep:
+            print(f"work folder kept: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    info["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["total_s"] = round(time.perf_counter() - t0, 1)
+
+    inputs.RESULTS.mkdir(parents=True, exist_ok=True)
+    latest = inputs.RESULTS / "latest.json"
+    print_report(info)
+    latest.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    print(f"\nresults: {latest}")
+    if not args.no_docs and not args.quick and not args.no_airflow:
+        write_markdown(info, REPO / "docs" / "benchmarks.md")
+        print(f"figures: {REPO / 'docs' / 'benchmarks.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
