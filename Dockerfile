@@ -14,7 +14,8 @@ COPY pyproject.toml uv.lock README.md ./
 COPY include ./include
 # --frozen: fail instead of re-resolving if uv.lock is out of date; --no-dev: no test tools in the image;
 # --all-extras: the "distributed" extra (celery, fab, psycopg2); --no-emit-project: our package is the wheel.
-RUN uv export --frozen --no-dev --all-extras --no-emit-project --format requirements-txt \
+RUN mkdir -p /dist \
+    && uv export --frozen --no-dev --all-extras --no-emit-project --format requirements-txt \
         --output-file /dist/requirements.txt \
     && uv build --wheel --out-dir /dist
 

@@ -16,7 +16,9 @@ from disclosure.registry import Registry, Unit, load_registry
 
 RESULTS = Path(__file__).resolve().parent / "results"
 INPUTS = RESULTS / "inputs"
-SAMPLE_UNITS = Path(__file__).resolve().parents[1] / "include" / "disclosure" / "registry" / "sample-units.yaml"
+SAMPLE_UNITS = (
+    Path(__file__).resolve().parents[1] / "include" / "disclosure" / "registry" / "sample-units.yaml"
+)
 
 #: One year per format version: 2019 → gov-2019, 2021 → gov-2021 (its cross-year rules check against 2020).
 YEARS = {"gov-2019": 2019, "gov-2021": 2021}

@@ -42,7 +42,9 @@ def machine() -> dict:
                 cpu = line.split(":", 1)[1].strip()
                 break
         mem_kib = next(
-            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if "MemTotal" in line
         )
     except (OSError, StopIteration, ValueError):
         mem_kib = 0
@@ -106,8 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="12,100,1000", help="comma-separated unit counts")
     parser.add_argument("--quick", action="store_true", help="12 and 100 units only")
-    parser.add_argument("--each", type=int, default=10, help="returns validated one GX run each, for comparison")
-    parser.add_argument("--no-airflow", action="store_true", help="skip the DAG import, sample run and task CPU")
+    parser.add_argument(
+        "--each", type=int, default=10, help="returns validated one GX run each, for comparison"
+    )
+    parser.add_argument(
+        "--no-airflow", action="store_true", help="skip the DAG import, sample run and task CPU"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (stores, reports, logs)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -116,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     info = {"started": started.isoformat(timespec="seconds"), "machine": machine(), "sizes": sizes}
-    print(f"machine: {info['machine']['nproc']} CPUs, {info['machine']['cpu']}, {info['machine']['memory_gib']} GiB")
+    print(
+        f"machine: {info['machine']['nproc']} CPUs, {info['machine']['cpu']}, {info['machine']['memory_gib']} GiB"
+    )
     root = Path(tempfile.mkdtemp(prefix="disclosure-bench-"))
     try:
         print(f"inputs: {max(sizes)} synthetic returns per format (cached in {inputs.INPUTS}) …", flush=True)

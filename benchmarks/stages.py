@@ -152,6 +152,7 @@ def _store(stage: Stage) -> Callable[[], None]:
 
 
 def _consolidate(stage: Stage) -> Callable[[], None]:
+    import disclosure.workbook.template  # noqa: F401  (openpyxl's import cost is not the stage's)
     from disclosure.consolidation import consolidate, write_consolidated_return
 
     store = stage.store()

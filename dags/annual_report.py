@@ -27,7 +27,6 @@ from datetime import timedelta
 import pendulum
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, task_group
-from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from disclosure_glue import notify, runtime
 
 # «U05 水文环境地质调查院» in the grid: the unit this map index was expanded from (distribute's list).
@@ -86,13 +85,6 @@ with DAG(
             description="在 Airflow 界面中审核汇总报告后再发布。",
         ),
     },
-    # Experimental in Airflow 3.3: tells the admin when the report is still unfinished by 31 January.
-    deadline=DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-        interval=runtime.REPORT_DUE_AFTER_RUN_START,
-        callback=notify.report_overdue_callback(),
-        name="report_due_31_january",
-    ),
 ) as dag:
 
     @task

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseNotifier
-from airflow.sdk.definitions.callback import SyncCallback
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +103,3 @@ class AdminFailureNotifier(BaseNotifier):
             send_to_admin(subject, body, context)
         except Exception:  # a broken mail server must not hide the task's own failure
             log.exception("无法发送失败通知")
-
-
-def report_overdue(context: Any = None, **kwargs: Any) -> None:
-    """Deadline Alert callback: the report is not finished by the legal deadline (31 January)."""
-    from disclosure.pipeline import overdue_message
-
-    dag_run = (context or {}).get("dag_run")
-    run_id = getattr(dag_run, "run_id", None) or (context or {}).get("run_id") or ""
-    send_to_admin(*overdue_message(run_id=str(run_id)))
-
-
-def report_overdue_callback() -> SyncCallback:
-    return SyncCallback(report_overdue)

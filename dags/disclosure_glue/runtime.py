@@ -6,7 +6,7 @@ branch routes, the final verdict). Module level imports nothing heavy and reads 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -15,8 +15,6 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 #: 5 January, 09:00 Beijing time: templates go out, returns are due mid-January, the report by 31 January.
 YEARLY_SCHEDULE = CronTriggerTimetable("0 9 5 1 *", timezone="Asia/Shanghai")
-#: From the scheduled start (5 January 09:00) to the legal deadline (31 January 09:00).
-REPORT_DUE_AFTER_RUN_START = timedelta(days=26)
 
 STORE_CONN_ID = "disclosure_store"
 INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"

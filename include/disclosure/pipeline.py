@@ -628,15 +628,6 @@ def failure_message(*, task: str, unit: str, error: str, run_id: str) -> tuple[s
     return subject, f"运行 {run_id} 的任务 {task}{where} 失败：\n\n{error}"
 
 
-def overdue_message(*, run_id: str) -> tuple[str, str]:
-    subject = "【逾期】政府信息公开工作年度报告尚未完成（法定期限：1月31日）"
-    body = (
-        f"运行 {run_id} 在法定公开期限前仍未完成。根据《中华人民共和国政府信息公开条例》第四十九条，"
-        "年度报告应于每年1月31日前公布。请在 Airflow 中查看未完成的单位与任务。"
-    )
-    return subject, body
-
-
 def completeness(plan: dict, accepted_now: list[str], *, store_url: str | None = None) -> str:
     """Why this run is not complete, in Chinese ("" when it is): units of this run that were not accepted,
     and units the report still lacks (no accepted return, or a rejected latest submission)."""

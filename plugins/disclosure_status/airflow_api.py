@@ -26,15 +26,23 @@ class AirflowApiError(Exception):
         self.detail = detail
 
 
+#: task states that need the admin's eye, most urgent first: the page points at that task of the unit
+ATTENTION = ("failed", "upstream_failed", "up_for_retry", "running", "up_for_reschedule", "deferred", "queued",
+             "scheduled")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class UnitTask:
-    """One unit's mapped task instance in a run: where the grid shows it and how it stands."""
+    """One unit's mapped tasks in a run: the entry task (what a re-run clears) and the task to look at (the
+    failed or running one, else the last one that ran), with its state."""
 
     unit: str
     task_id: str
     map_index: int
     label: str
     state: str | None
+    focus_task_id: str
+    focus_state: str | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,17 @@ class RunInfo:
 
 def _parse_time(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
+
+
+def _focus(instances: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, Any]:
+    """The unit's task the admin should look at: the most urgent one needing attention, else the last one
+    that finished (``accept`` when all went well), else the entry task (e.g. skipped: nothing received)."""
+    for state in ATTENTION:
+        for ti in instances:
+            if ti.get("state") == state:
+                return ti
+    finished = [ti for ti in instances if ti.get("end_date") and ti.get("state") == "success"]
+    return max(finished, key=lambda ti: ti["end_date"], default=entry)
 
 
 def unit_code_of(rendered_map_index: str | None) -> str | None:
@@ -101,22 +120,42 @@ class AirflowApi:
         )
         return list(body["dag_runs"]) if body else []
 
+    async def task_instances(self, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of the run (page by page: the API caps a page at ``maximum_page_limit``)."""
+        path = f"/dags/{quote(self.dag_id)}/dagRuns/{quote(run_id, safe='')}/taskInstances"
+        out: list[dict[str, Any]] = []
+        while True:
+            body = await self._call("GET", path, params={"limit": 100, "offset": len(out)})
+            batch = list((body or {}).get("task_instances", []))
+            out += batch
+            if not batch or len(out) >= (body or {}).get("total_entries", 0):
+                return out
+
     async def unit_tasks(self, run_id: str) -> dict[str, UnitTask]:
-        """Each unit's entry task instance in the run, keyed by unit code (from the rendered map index, never
-        from list position: a run with ``units=[...]`` maps a subset in its own order)."""
-        path = f"/dags/{quote(self.dag_id)}/dagRuns/{quote(run_id, safe='')}/taskInstances/{UNIT_ENTRY_TASK}/listMapped"
-        body = await self._call("GET", path, params={"limit": 1000})
+        """Each unit's tasks in the run, keyed by unit code: taken from the entry task's rendered map index
+        «U05 水文环境地质调查院», never from list position (a run with ``units=[...]`` maps a subset)."""
+        group = UNIT_ENTRY_TASK.split(".", 1)[0] + "."
+        instances = [
+            ti
+            for ti in await self.task_instances(run_id)
+            if ti["task_id"].startswith(group) and ti.get("map_index", -1) >= 0
+        ]
         out: dict[str, UnitTask] = {}
-        for ti in (body or {}).get("task_instances", []):
-            code = unit_code_of(ti.get("rendered_map_index"))
-            if code:
-                out[code] = UnitTask(
-                    unit=code,
-                    task_id=ti["task_id"],
-                    map_index=ti["map_index"],
-                    label=ti.get("rendered_map_index") or code,
-                    state=ti.get("state"),
-                )
+        for entry in instances:
+            code = unit_code_of(entry.get("rendered_map_index"))
+            if entry["task_id"] != UNIT_ENTRY_TASK or not code:
+                continue
+            mine = [ti for ti in instances if ti["map_index"] == entry["map_index"]]
+            focus = _focus(mine, entry)
+            out[code] = UnitTask(
+                unit=code,
+                task_id=entry["task_id"],
+                map_index=entry["map_index"],
+                label=entry.get("rendered_map_index") or code,
+                state=entry.get("state"),
+                focus_task_id=focus["task_id"],
+                focus_state=focus.get("state"),
+            )
         return out
 
     async def latest_run(self, year_of_run: Any, year: int) -> RunInfo | None:

@@ -132,7 +132,9 @@ def _airflow_dict(run: RunInfo | None) -> tuple[dict[str, Any] | None, dict[str,
             "map_index": t.map_index,
             "label": t.label,
             "state": t.state,
-            "grid_url": grid_url(run.run_id, t.task_id, t.map_index),
+            "focus_task_id": t.focus_task_id,
+            "focus_state": t.focus_state,
+            "grid_url": grid_url(run.run_id, t.focus_task_id, t.map_index),
         }
         for code, t in run.units.items()
     }

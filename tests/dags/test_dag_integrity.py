@@ -103,13 +103,3 @@ def test_consolidation_waits_for_every_unit_and_the_verdict_is_last(dag):
     assert final.trigger_rule == TriggerRule.ALL_DONE
     assert final.downstream_task_ids == set()
     assert "approve_report" in dag.get_task("publish").upstream_task_ids
-
-
-def test_deadline_alert_is_serialisable(dag):
-    from airflow.serialization.serialized_objects import DagSerialization
-
-    alert = dag.deadline[0] if isinstance(dag.deadline, list) else dag.deadline
-    assert alert.interval == timedelta(days=26)  # 5 January 09:00 + 26 days = 31 January, the legal deadline
-    assert alert.callback.path == "disclosure_glue.notify.report_overdue"
-    serialized = DagSerialization.to_dict(dag)
-    assert DagSerialization.from_dict(serialized).deadline

@@ -181,7 +181,7 @@ class AirflowServer:
             time.sleep(3)
         raise TimeoutError(f"DAG {dag_id} not parsed after {timeout}s:\n{self.log_tail()}")
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 600) -> str:
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 1500) -> str:
         """Until the run is finished; returns its final state."""
         token = self.token()
         deadline = time.monotonic() + timeout

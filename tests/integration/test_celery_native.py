@@ -315,6 +315,11 @@ def _api(cluster: Cluster, token: str | None = None):
     return httpx.Client(base_url=cluster.api_url, headers=headers, timeout=30)
 
 
+def _api_up(cluster: Cluster) -> bool:
+    with _api(cluster) as client:
+        return client.get("/api/v2/version").status_code == 200
+
+
 def _token(cluster: Cluster, password: str) -> str:
     with _api(cluster) as client:
         response = client.post("/auth/token", json={"username": "admin", "password": password})
@@ -389,12 +394,7 @@ def _run_scenario(cluster: Cluster) -> None:
             },
         )  # fmt: skip
 
-    _wait_for(
-        "the api-server",
-        lambda: _api(cluster).get("/api/v2/version").status_code == 200,
-        cluster,
-        STARTUP_TIMEOUT,
-    )
+    _wait_for("the api-server", lambda: _api_up(cluster), cluster, STARTUP_TIMEOUT)
     token = _token(cluster, password)
     with _api(cluster, token) as client:
         _wait_for(
@@ -404,8 +404,8 @@ def _run_scenario(cluster: Cluster) -> None:
             STARTUP_TIMEOUT,
         )
         # Both workers must be listening before the run, or one may take every unit's task.
-        _wait_for("both Celery workers to be ready", lambda: all(map(cluster.worker_ready, WORKERS)), cluster,
-                  STARTUP_TIMEOUT)  # fmt: skip
+        workers_ready = lambda: all(map(cluster.worker_ready, WORKERS))  # noqa: E731
+        _wait_for("both Celery workers to be ready", workers_ready, cluster, STARTUP_TIMEOUT)
         ready = time.monotonic()
 
         response = client.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -29,13 +30,10 @@ DAG_ID = "annual_disclosure_report"
 YEAR = 2020
 CHROMIUM = Path("/usr/bin/chromium")
 #: faulty units of the sample and the state each must show after the first run
-FAULTY = {
-    "U01": "校验未通过",  # r1_broken: 三's 勾稽关系 does not hold
-    "U05": "校验未通过",  # blank_cell: a figure left blank
-    "U09": "未提交",  # wrong_year: a 2019 return is not this year's return
-    "U11": "校验未通过",  # missing_sheet: section 四 deleted, the file cannot be used
-}
+FAULTY = {"U01": "校验未通过", "U05": "校验未通过", "U09": "校验未通过", "U11": "校验未通过"}
 FIXED_UNIT = "U05"
+#: the run's returns deadline (a run parameter): still ahead, so the sample's returns are on time
+DEADLINE = f"{date.today().year + 1}-01-15"
 REFRESH_TIMEOUT = 420  # seconds for the re-run to reach 已采用 on 2 shared cores
 
 
@@ -86,7 +84,7 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
     run = server.api(
         "POST",
         f"/dags/{DAG_ID}/dagRuns",
-        json={"logical_date": None, "conf": {"year": YEAR, "approval": False}},
+        json={"logical_date": None, "conf": {"year": YEAR, "approval": False, "deadline": DEADLINE}},
     )
     run_id = run["dag_run_id"]
     server.wait_for_run(DAG_ID, run_id)
@@ -122,9 +120,18 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
             assert u01.locator("ul.findings li").count() >= 1
             assert "错误" in u01.inner_text()
             assert u01.locator("a", has_text="下载反馈表").count() == 1
-            grid_link = frame.locator("#unit-U05 a[target=_top]").first.get_attribute("href")
-            assert f"/dags/{DAG_ID}/runs/" in grid_link and "/tasks/unit.wait_for_return/mapped/" in grid_link
-            assert "7/12 已通过" in frame.locator("#summary-passed").inner_text()
+            # the grid link points at the unit's failed task, at the unit's own map index
+            task_link = frame.locator("#unit-U05 a[target=_top]").first
+            assert "failed" in task_link.inner_text()
+            href = task_link.get_attribute("href")
+            assert f"/dags/{DAG_ID}/runs/" in href and "/tasks/unit." in href
+            map_index = int(href.rsplit("/mapped/", 1)[1])
+            ti = server.api(
+                "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/unit.wait_for_return/{map_index}"
+            )
+            assert ti["rendered_map_index"].startswith("U05 ")
+            assert "8/12 已通过" in frame.locator("#summary-passed").inner_text()
+            assert "按时" in frame.locator("#unit-U02").inner_text()  # received before the run's deadline
             assert frame.locator("#totals-t3").count() == 1
             assert frame.locator("#reports a").count() >= 1
 
@@ -153,7 +160,7 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
             assert {c: s for c, s in states.items() if c != FIXED_UNIT} == {
                 c: FAULTY.get(c, "已采用") for c in states if c != FIXED_UNIT
             }
-            assert "8/12 已通过" in page.inner_text("#summary-passed")
+            assert "9/12 已通过" in page.inner_text("#summary-passed")
             # the cleared downstream consolidation ran again: the totals now include the unit
             assert server.wait_for_run(DAG_ID, run_id) in ("success", "failed")
             page.reload()

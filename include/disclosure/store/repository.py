@@ -424,9 +424,18 @@ class Store:
     def current_figures(self, year: int) -> dict[str, dict[Cell, Number | None]]:
         """Each unit's current (latest accepted) figures of a year: ``{unit: {Cell: value}}``."""
         out: dict[str, dict[Cell, Number | None]] = {}
+        # Plain column tuples, not ORM objects: consolidating 1,000 units loads 200,000 figures (make bench).
+        query = _current_query(year).with_only_columns(
+            AcceptedFigure.unit,
+            AcceptedFigure.table_id,
+            AcceptedFigure.row_id,
+            AcceptedFigure.column_id,
+            AcceptedFigure.value,
+            AcceptedFigure.value_type,
+        )
         with self.session() as session:
-            for row in session.scalars(_current_query(year)):
-                out.setdefault(row.unit, {})[Cell(row.table_id, row.row_id, row.column_id)] = row.number
+            for unit, table, row, column, value, value_type in session.execute(query):
+                out.setdefault(unit, {})[Cell(table, row, column)] = decode_value(value, value_type)
         return out
 
     def current_figure_records(self, year: int, unit: str | None = None) -> list[Figure]:

@@ -103,6 +103,7 @@ class _Grid:
     values: list[list[object]]
     merges: list[tuple[tuple[int, int], tuple[int, int]]]
     _merge_of: dict[tuple[int, int], tuple[int, int, int, int]] = field(default_factory=dict)
+    _labelled: list[tuple[int, int, str]] | None = None
 
     def __post_init__(self) -> None:
         for (r0, c0), (r1, c1) in self.merges:
@@ -145,10 +146,15 @@ class _Grid:
 
     def labelled_cells(self) -> Iterable[tuple[int, int, str]]:
         """Every non-blank cell as (row, column, normalized text)."""
-        for r, row in enumerate(self.values):
-            for c, value in enumerate(row):
-                if not is_blank(value):
-                    yield r, c, normalize_label(self.text(r, c))
+        # Computed once per sheet: each table anchored on the sheet scans them again.
+        if self._labelled is None:
+            self._labelled = [
+                (r, c, normalize_label(self.text(r, c)))
+                for r, row in enumerate(self.values)
+                for c, value in enumerate(row)
+                if not is_blank(value)
+            ]
+        return self._labelled
 
 
 def _coordinate(r: int, c: int) -> str:

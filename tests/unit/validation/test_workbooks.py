@@ -153,3 +153,26 @@ def test_cli_exit_codes_and_json(samples, data_dir):
     assert missing.exit_code == 2
     usage = runner.invoke(main, ["validate", str(clean["U01"].path), "--format-version", "gov-1999"])
     assert usage.exit_code == 2
+
+
+def test_corrected_feedback_workbook_is_a_valid_resubmission(report, samples, tmp_path):
+    """Units fix the marked cells in the feedback workbook and send that file back: it must read and pass."""
+    from openpyxl import load_workbook
+
+    from disclosure.workbook.reader import read_return
+
+    sample = samples[0]["r5_total_zero"]  # 表四 总计 left 0 while 维持/纠正 are not
+    result = _file(report[0], sample.path)
+    assert result.feedback is not None and result.findings
+    wb = load_workbook(result.feedback)
+    for finding in result.findings:
+        wb[finding.sheet][finding.cell] = int(finding.expected)  # what the message says the cell should be
+    corrected = tmp_path / "resubmitted.xlsx"
+    wb.save(corrected)
+
+    fixed = read_return(corrected)  # strict: the extra 校验结果 sheet, fills and comments are not problems
+    for finding in result.findings:
+        figure = next(f for f in fixed.figures if (f.sheet, f.cell) == (finding.sheet, finding.cell))
+        assert figure.value == int(finding.expected)
+    resubmitted = validate_files([corrected], year=YEAR, docs=False)
+    assert resubmitted.findings == [] and resubmitted.exit_code == 0

@@ -1,0 +1,65 @@
+"""The DAG's Airflow glue: which way the report goes after consolidation, the store URL from a connection."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.dags
+
+
+@pytest.mark.parametrize(
+    ("draft", "approval", "route"),
+    [
+        (True, True, ["notify_admin"]),  # a draft is never published
+        (True, False, ["notify_admin"]),
+        (False, True, ["approve_report", "publish", "notify_admin"]),
+        (False, False, ["publish", "notify_admin"]),
+    ],
+)
+def test_publication_route(draft, approval, route):
+    from disclosure_glue.runtime import publication_route
+
+    assert publication_route({"draft": draft}, {"approval": approval}) == route
+
+
+@pytest.mark.parametrize(
+    ("conn", "url"),
+    [
+        (
+            {
+                "conn_type": "postgres",
+                "host": "db",
+                "port": 5432,
+                "login": "u",
+                "password": "p@ss",
+                "schema": "d",
+            },
+            "postgresql+psycopg2://u:p%40ss@db:5432/d",
+        ),
+        ({"conn_type": "sqlite", "host": "/srv/store.sqlite"}, "sqlite:////srv/store.sqlite"),
+        ({"conn_type": "generic", "extra": '{"url": "sqlite:///x.db"}'}, "sqlite:///x.db"),
+    ],
+)
+def test_store_url_from_connection(conn, url):
+    from airflow.sdk import Connection
+    from disclosure_glue.runtime import connection_to_sqlalchemy_url
+
+    assert connection_to_sqlalchemy_url(Connection(conn_id="disclosure_store", **conn)) == url
+
+
+def test_unsupported_store_connection_is_refused():
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException
+    from disclosure_glue.runtime import connection_to_sqlalchemy_url
+
+    with pytest.raises(AirflowFailException, match="不受支持"):
+        connection_to_sqlalchemy_url(Connection(conn_id="disclosure_store", conn_type="http", host="x"))
+
+
+def test_manual_runs_check_once():
+    from types import SimpleNamespace
+
+    from disclosure_glue.runtime import is_manual
+
+    assert is_manual(SimpleNamespace(run_type="manual"))
+    assert not is_manual(SimpleNamespace(run_type="scheduled"))
