@@ -70,6 +70,7 @@ def _children_rss_mib() -> float:
 
 def run_measured(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> dict:
     """Run ``cmd``; its wall time, its (and its children's) user+sys CPU, its exit code; output to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     cpu0 = _children_cpu()
     wall0 = time.perf_counter()
     with open(log, "wb") as out:

@@ -91,16 +91,32 @@ def airflow_side(root: Path) -> dict:
     from benchmarks import airflow_bench
 
     out: dict = {}
-    print("  DAG file import time …", flush=True)
-    out["dag_import"] = airflow_bench.dag_import_time(root / "import")
-    print("  sample run (scripts/run-sample.sh) …", flush=True)
-    sample = airflow_bench.sample_run(root / "sample")
-    out["sample_run"] = sample
-    if sample.get("run_id"):
-        print("  airflow tasks test (per-unit tasks, map index 0) …", flush=True)
-        out["tasks_test"] = airflow_bench.task_instance_cpu(root / "sample", sample["run_id"], PER_UNIT_TASKS)
-    print("  one unit's ingest → validate → accept in a plain process …", flush=True)
-    out["pipeline_unit"] = airflow_bench.pipeline_unit_cpu(root / "unit")
+
+    def attempt(key: str, what: str, measure) -> None:
+        # one failing measurement is reported, and the others still run
+        print(f"  {what} …", flush=True)
+        try:
+            out[key] = measure()
+        except Exception as exc:
+            out.setdefault("errors", {})[key] = f"{type(exc).__name__}: {exc}"
+            print(f"    failed: {out['errors'][key]}", flush=True)
+
+    attempt("dag_import", "DAG file import time", lambda: airflow_bench.dag_import_time(root / "import"))
+    attempt(
+        "sample_run", "sample run (scripts/run-sample.sh)", lambda: airflow_bench.sample_run(root / "sample")
+    )
+    run_id = (out.get("sample_run") or {}).get("run_id")
+    if run_id:
+        attempt(
+            "tasks_test",
+            "airflow tasks test (per-unit tasks, map index 0)",
+            lambda: airflow_bench.task_instance_cpu(root / "sample", run_id, PER_UNIT_TASKS),
+        )
+    attempt(
+        "pipeline_unit",
+        "one unit's ingest → validate → accept in a plain process",
+        lambda: airflow_bench.pipeline_unit_cpu(root / "unit"),
+    )
     return out
 
 
@@ -134,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         info["generate_s"] = round(time.perf_counter() - gen, 1)
         print("pipeline stages (one process each):", flush=True)
         info["stages"] = pipeline_stages(sizes, args.each, root)
+        inputs.RESULTS.mkdir(parents=True, exist_ok=True)
+        (inputs.RESULTS / "stages.json").write_text(
+            json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         if not args.no_airflow:
             print("Airflow:", flush=True)
             info["airflow"] = airflow_side(root)

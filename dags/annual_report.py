@@ -153,14 +153,17 @@ with DAG(
         return runtime.pipeline().render(plan, totals, store_url=runtime.store_url())
 
     @task.branch
-    def choose_publication(totals: dict, params=None) -> str:
+    def choose_publication(totals: dict, params=None) -> list[str]:
         """Drafts are not published; the rest is published after approval when asked for."""
         return runtime.publication_route(totals, params)
 
     approve_report = ApprovalOperator(
         task_id="approve_report",
         subject="请审核{{ ti.xcom_pull(task_ids='prepare')['year'] }}年度政府信息公开工作年度报告",
-        body="{{ ti.xcom_pull(task_ids='render') | tojson }}",
+        body=(
+            "汇总报告已生成。请查看以下文件，选择 Approve 发布到 publish 目录，或 Reject 不发布：\n\n"
+            "{% for path in ti.xcom_pull(task_ids='render').values() %}- `{{ path }}`\n{% endfor %}"
+        ),
         response_timeout=timedelta(days=14),
     )
 

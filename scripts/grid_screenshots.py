@@ -64,6 +64,9 @@ def main() -> None:
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API__BASE_URL=base,
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
+        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # only the triggered run
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_port()),
     )
     os.environ["DISCLOSURE_DATA_DIR"] = env["DISCLOSURE_DATA_DIR"]
     from disclosure.registry import load_registry
@@ -75,14 +78,17 @@ def main() -> None:
 
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, capture_output=True)
     log = (root / "standalone.log").open("wb")
-    server = subprocess.Popen(["airflow", "standalone"], env=env, stdout=log, stderr=log, start_new_session=True)
+    server = subprocess.Popen(
+        ["airflow", "standalone"], env=env, stdout=log, stderr=log, start_new_session=True
+    )
     try:
         api = httpx.Client(base_url=base, timeout=30)
         _wait(lambda: api.get("/api/v2/monitor/health").status_code == 200, 300)
         api.headers["Authorization"] = f"Bearer {api.get('/auth/token').json()['access_token']}"
         _wait(lambda: api.get(f"/api/v2/dags/{DAG_ID}").status_code == 200, 300)
         run_id = api.post(
-            f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": {"year": 2020, "approval": False}}
+            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            json={"logical_date": None, "conf": {"year": 2020, "approval": False}},
         ).json()["dag_run_id"]
 
         def finished() -> str | None:

@@ -2,8 +2,8 @@
 so far and the rendered report files.
 
 Everything comes from the store and the data folder (never from Airflow's XCom), so the view is right after a
-partial re-run and across runs. The Airflow plugin's status page and ``disclosure status`` both show it; the
-plugin adds the Airflow side (grid links, the re-run action) on top.
+partial re-run and across runs. The Airflow plugin's status page shows it (adding the Airflow side: grid
+links, the re-run action); ``StatusView.to_dict()`` is the JSON of its API and fits ``disclosure status --json``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ REPORT_KINDS: dict[str, str] = {
     ".html": "网页版",
     ".xlsx": "Excel 汇总表",
     ".csv": "汇总数据 CSV",
+    ".json": "汇总数据 JSON",
     ".pdf": "PDF",
 }
 

@@ -74,6 +74,10 @@ def standalone(tmp_path):
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
         AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="2",
+        # Only the triggered run: no scheduled run for the latest January (max_active_runs would queue ours).
+        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
     )
     migrate(env)
     log = (tmp_path / "standalone.log").open("wb")
