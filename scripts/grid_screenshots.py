@@ -103,8 +103,10 @@ def main() -> None:
             if ti["task_id"] == "unit.wait_for_return" and ti["rendered_map_index"]
         }
         run_url = f"{base}/dags/{DAG_ID}/runs/{run_id}"
-        _shoot(base, run_url, DOCS / "grid-faulty.png")
-        _shoot(base, f"{run_url}/tasks/unit.validate/mapped/{index['U07']}", DOCS / "grid-unit-failed.png")
+        _shoot(base, run_url, DOCS / "grid-faulty.png", _expand_units)
+        failed_unit = f"{run_url}/tasks/unit.validate/mapped/{index['U07']}"
+        _shoot(base, failed_unit, DOCS / "grid-unit-failed.png", _expand_units)
+        _shoot(base, failed_unit, DOCS / "grid-clear.png", _open_clear_dialog)
 
         clean = root / "clean"
         for path in write_sample(2020, clean, load_registry()):
@@ -123,7 +125,7 @@ def main() -> None:
             },
         ).raise_for_status()
         _wait(finished, 1500)
-        _shoot(base, run_url, DOCS / "grid-rerun.png")
+        _shoot(base, run_url, DOCS / "grid-rerun.png", _expand_units)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -131,7 +133,19 @@ def main() -> None:
     print(f"screenshots in {DOCS}; Airflow home was {root}")
 
 
-def _shoot(base: str, url: str, out: Path) -> None:
+def _expand_units(page) -> None:
+    """Open the mapped group «unit» in the grid, so each unit's row shows."""
+    page.get_by_text("unit [ ]", exact=False).first.click()
+    page.wait_for_timeout(1500)
+
+
+def _open_clear_dialog(page) -> None:
+    """The task instance's Clear button (top right), which opens the dialog with «Downstream» ticked."""
+    page.locator("button[aria-label*='Clear'], button[aria-label*='清除']").first.click()
+    page.wait_for_timeout(2000)
+
+
+def _shoot(base: str, url: str, out: Path, action=None) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -145,6 +159,11 @@ def _shoot(base: str, url: str, out: Path) -> None:
         page.goto(url)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(4000)
+        if action is not None:
+            try:
+                action(page)
+            except Exception as exc:  # the screenshot without the interaction is still useful
+                print(f"could not {action.__name__} for {out.name}: {exc}")
         page.screenshot(path=str(out))
         browser.close()
     print(f"wrote {out}")

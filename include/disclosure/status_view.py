@@ -210,7 +210,7 @@ def feedback_file(feedback_dir: Path, unit: str, file: str | None = None) -> Pat
     if file:
         from disclosure.validation.feedback import feedback_path
 
-        own = feedback_path(feedback_dir, Path(file))
+        own = feedback_path(feedback_dir, Path(file), unit=unit)
         if own.is_file():
             return own
     candidates = [

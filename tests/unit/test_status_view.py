@@ -129,7 +129,7 @@ def test_feedback_workbook_is_found_by_unit_code(tmp_path: Path, name: str, unit
 
 
 def test_feedback_workbook_of_the_returns_own_file_comes_first(tmp_path: Path):
-    (tmp_path / "年报-校验结果.xlsx").write_bytes(b"own")
+    (tmp_path / "U05_年报-校验结果.xlsx").write_bytes(b"own")
     (tmp_path / "U05-older.xlsx").write_bytes(b"by code")
-    assert feedback_file(tmp_path, "U05", "年报.xlsx") == tmp_path / "年报-校验结果.xlsx"
+    assert feedback_file(tmp_path, "U05", "年报.xlsx") == tmp_path / "U05_年报-校验结果.xlsx"
     assert feedback_file(tmp_path, "U05", "另一个.xlsx") == tmp_path / "U05-older.xlsx"

@@ -17,9 +17,13 @@ COMMENT_AUTHOR = "校验"
 RESULTS_HEADERS = ("序号", "规则", "级别", "工作表", "单元格", "应为", "实为", "说明", "已说明原因")
 
 
-def feedback_path(folder: Path, source: Path) -> Path:
-    """Where the feedback workbook of ``source`` goes: ``<folder>/<stem>-校验结果.xlsx``."""
-    return Path(folder) / f"{Path(source).stem}-{RESULTS_SHEET}.xlsx"
+def feedback_path(folder: Path, source: Path, unit: str | None = None) -> Path:
+    """Where the feedback workbook of ``source`` goes: ``<folder>/<stem>-校验结果.xlsx``, with the unit code in
+    front when the file name lacks it (two units both sending «年报.xlsx» must not overwrite each other)."""
+    stem = Path(source).stem
+    if unit and unit not in stem:
+        stem = f"{unit}_{stem}"
+    return Path(folder) / f"{stem}-{RESULTS_SHEET}.xlsx"
 
 
 def fill_colour(finding: Finding) -> str:

@@ -286,7 +286,6 @@ def validate_files(
 
         for result in report.files:
             if result.usable and result.unit_return is not None and result.findings:
-                result.feedback = write_feedback(
-                    result.path, result.findings, feedback_path(feedback_dir, result.path)
-                )
+                out = feedback_path(feedback_dir, result.path, unit=result.unit_return.unit)
+                result.feedback = write_feedback(result.path, result.findings, out)
     return report
