@@ -103,9 +103,9 @@ def main() -> None:
             if ti["task_id"] == "unit.wait_for_return" and ti["rendered_map_index"]
         }
         run_url = f"{base}/dags/{DAG_ID}/runs/{run_id}"
-        _shoot(base, run_url, DOCS / "grid-faulty.png", _expand_units)
+        _shoot(base, run_url, DOCS / "grid-faulty.png")
         failed_unit = f"{run_url}/tasks/unit.validate/mapped/{index['U07']}"
-        _shoot(base, failed_unit, DOCS / "grid-unit-failed.png", _expand_units)
+        _shoot(base, failed_unit, DOCS / "grid-unit-failed.png")
         _shoot(base, failed_unit, DOCS / "grid-clear.png", _open_clear_dialog)
 
         clean = root / "clean"
@@ -125,18 +125,12 @@ def main() -> None:
             },
         ).raise_for_status()
         _wait(finished, 1500)
-        _shoot(base, run_url, DOCS / "grid-rerun.png", _expand_units)
+        _shoot(base, run_url, DOCS / "grid-rerun.png")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
     print(f"screenshots in {DOCS}; Airflow home was {root}")
-
-
-def _expand_units(page) -> None:
-    """Open the mapped group «unit» in the grid, so each unit's row shows."""
-    page.get_by_text("unit [ ]", exact=False).first.click()
-    page.wait_for_timeout(1500)
 
 
 def _open_clear_dialog(page) -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from disclosure.errors import DisclosureError, ReturnReadError
@@ -43,14 +45,6 @@ class ReturnInvalid(DisclosureError):
         self.summary = summary
         self.feedback = feedback
         super().__init__(summary)
-
-
-class Source(Protocol):
-    """A file in the inbox: a local ``Path`` or an object-storage path."""
-
-    name: str
-
-    def open(self, mode: str = ...) -> Any: ...
 
 
 SendTemplate = Callable[[Any, Path, str, str], None]  # (unit, template path, subject, body)
@@ -303,23 +297,33 @@ def _mtime(source) -> float:
 
 
 def _identify(source) -> InboxFile:
-    """Copy the file to staging (by content hash) and read its identity once; cached next to the copy."""
+    """Copy the file to staging (by content hash) and read its identity once; cached next to the copy.
+
+    Every unit's sensor scans the same inbox at the same time, so each copy goes through its own temporary
+    file and lands by an atomic rename: a reader never sees a half-written copy or cache.
+    """
     staging = _staging_dir()
     digest = hashlib.sha256()
-    tmp = staging / f".incoming-{hashlib.sha1(str(source).encode()).hexdigest()}"
-    with source.open("rb") as src, open(tmp, "wb") as dst:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-            dst.write(chunk)
-    sha = digest.hexdigest()
-    staged = staging / f"{sha}{Path(source.name).suffix.lower()}"
-    tmp.replace(staged)
+    fd, tmp_name = tempfile.mkstemp(dir=staging, prefix=".incoming-")
+    try:
+        with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                dst.write(chunk)
+        sha = digest.hexdigest()
+        staged = staging / f"{sha}{Path(source.name).suffix.lower()}"
+        os.replace(tmp_name, staged)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
     cache = staging / f"{sha}.identity.json"
     if cache.exists():
         identity = json.loads(cache.read_text(encoding="utf-8"))
     else:
         identity = _read_identity(staged)
-        cache.write_text(json.dumps(identity, ensure_ascii=False), encoding="utf-8")
+        fd, tmp_name = tempfile.mkstemp(dir=staging, prefix=".identity-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(identity, out, ensure_ascii=False)
+        os.replace(tmp_name, cache)
     return InboxFile(
         source=str(source),
         name=source.name,
