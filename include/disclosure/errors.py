@@ -81,6 +81,19 @@ FATAL_PROBLEM_CODES = frozenset(
 )
 
 
+class ReturnInvalid(DisclosureError):
+    """A unit's return cannot be accepted as sent: the unit must correct it and send it again.
+
+    Raised by the pipeline's per-unit steps; the DAG turns it into a failure that is not retried (a data error),
+    while any other exception is infrastructure and is retried. ``summary`` is the Chinese text for the log."""
+
+    def __init__(self, unit: str, summary: str, feedback: Path | None = None) -> None:
+        self.unit = unit
+        self.summary = summary
+        self.feedback = feedback
+        super().__init__(summary)
+
+
 class StoreError(DisclosureError):
     """The report store refused an operation (unknown submission, state transition not allowed)."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from disclosure.errors import DisclosureError, ReturnReadError
+from disclosure.errors import DisclosureError, ReturnInvalid, ReturnReadError
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,6 @@ DEADLINE_TIME = time(18, 0)
 #: Reminder of missing units this long before the deadline.
 REMINDER_LEAD = timedelta(days=2)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
-
-
-class ReturnInvalid(DisclosureError):
-    """A unit's return cannot be accepted as sent: the unit must correct it and send it again (not retried)."""
-
-    def __init__(self, unit: str, summary: str, feedback: Path | None = None) -> None:
-        self.unit = unit
-        self.summary = summary
-        self.feedback = feedback
-        super().__init__(summary)
 
 
 SendTemplate = Callable[[Any, Path, str, str], None]  # (unit, template path, subject, body)

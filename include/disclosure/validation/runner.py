@@ -6,8 +6,6 @@ same for 1 or 1,000 returns). Failures come back as the ``item`` numbers of the 
 
 from __future__ import annotations
 
-import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,9 +16,6 @@ from disclosure.errors import DisclosureError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: GX loggers that print at INFO/WARNING for routine work (decorators, deprecations, progress)
-_NOISY_LOGGERS = ("great_expectations", "great_expectations._docs_decorators")
 
 
 class ValidationRunError(DisclosureError):
@@ -47,12 +42,6 @@ def new_run_id(prefix: str = "validate") -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def _quiet_gx() -> None:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    for name in _NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 def run_suite(
     frame: pd.DataFrame,
     suite: Any,
@@ -64,7 +53,6 @@ def run_suite(
 
     With ``docs_dir``, GX Data Docs for the run are written there (``index.html`` at its top).
     """
-    _quiet_gx()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
