@@ -17,7 +17,7 @@ cover sheet's unit code and year, not by file name.
 `POST /api/v2/dags/annual_disclosure_report/clearTaskInstances` with `[task_id, map_index]` and
 `include_downstream`); its newest file is read again and the report is rebuilt, other units are not re-run.
 Or trigger with `units=[...]`: only those units are collected, the report still uses every unit's latest
-accepted return. See docs/runbook.md.
+accepted return. The admin's runbook is in the README.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 7  # this test's own Redis
 WORKERS = ("worker-a", "worker-b")
 UNIT_TASK_PREFIX = "unit."  # the mapped task group that handles one unit's return
 
-#: seconds; failure guards, not timings: generous for 2 cores shared with other jobs (docs/deploy.md has what
+#: seconds; failure guards, not timings: generous for 2 cores shared with other jobs (the README's deploy section has what
 #: was measured: about 80 s to start and 390 s for the run at a load average of 11)
 STARTUP_TIMEOUT = 150
 RUN_TIMEOUT = 600
@@ -461,7 +461,7 @@ def _run_scenario(cluster: Cluster) -> None:
         "unit_task_max_s": round(max(durations), 1),
         "per_worker": {name: sum(ti["hostname"] == name for ti in unit_tasks) for name in WORKERS},
     }
-    print(f"celery native timings: {json.dumps(timings)}")  # for docs/deploy.md, shown with -s
+    print(f"celery native timings: {json.dumps(timings)}")  # for the README's deploy section, shown with -s
 
 
 def _assert_report_and_store(data_dir: Path, store_url: str, units: list[str]) -> None:
