@@ -184,4 +184,6 @@ def test_feedback_workbooks_of_two_units_with_the_same_file_name_do_not_collide(
     a = feedback_path(tmp_path, Path("in/U01/年报.xlsx"), unit="U01")
     b = feedback_path(tmp_path, Path("in/U02/年报.xlsx"), unit="U02")
     assert a != b and a.name == "U01_年报-校验结果.xlsx"
-    assert feedback_path(tmp_path, Path("2020_U05_水文.xlsx"), unit="U05").name == "2020_U05_水文-校验结果.xlsx"
+    assert (
+        feedback_path(tmp_path, Path("2020_U05_水文.xlsx"), unit="U05").name == "2020_U05_水文-校验结果.xlsx"
+    )
