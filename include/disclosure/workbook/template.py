@@ -1,6 +1,6 @@
 """The unit's fill-in workbook, generated from a format spec only.
 
-Layout (see ``.team/LAYOUT.md``): a locked cover sheet (封面) with the unit's identity and the fields the unit fills
+Layout (see ``docs/workbook-layout.md``): a locked cover sheet (封面) with the unit's identity and the fields the unit fills
 in, an instructions sheet (填报说明), one sheet per section table laid out like the published table, and a very
 hidden identity sheet. Figure cells are the only unlocked cells; each carries data validation by column kind.
 Every in-sheet equation rule of the spec becomes a live check: a formula in the ``校验提示`` column (per-row rules)
