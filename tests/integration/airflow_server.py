@@ -131,16 +131,7 @@ class AirflowServer:
         raise TimeoutError(f"airflow standalone not ready after {STARTUP_TIMEOUT}s:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process_group(self.process)
 
     def log_tail(self, lines: int = 80) -> str:
         try:
@@ -191,3 +182,29 @@ class AirflowServer:
                 return run["state"]
             time.sleep(5)
         raise TimeoutError(f"run {run_id} not finished after {timeout}s:\n{self.log_tail()}")
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = 30) -> None:
+    """Stop a server started with ``start_new_session=True`` and everything in its process group:
+    ``airflow standalone``'s children (scheduler, its LocalExecutor workers, …) may outlive the leader after
+    SIGTERM, so whatever is left of the group after the grace period is killed."""
+    pgid = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    deadline = time.monotonic() + 10
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -9,9 +9,7 @@ consolidation after them ran again.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import time
 from decimal import Decimal
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.airflow_env import DAG_ID, airflow_env, free_port, migrate
+from tests.integration.airflow_server import stop_process_group
 from tests.seed_2020 import seed_figures
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -91,11 +90,7 @@ def standalone(tmp_path):
         _wait("the DAG to be parsed", lambda: api.get(f"/dags/{DAG_ID}")["dag_id"], 300)
         yield api, Path(env["DISCLOSURE_DATA_DIR"])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process, grace=60)
         log.close()
 
 
