@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from disclosure.errors import DisclosureError, ReturnInvalid, ReturnReadError
+from disclosure.errors import DisclosureError, ReportError, ReturnInvalid, ReturnReadError
 
 log = logging.getLogger(__name__)
 
@@ -488,7 +488,7 @@ def consolidate(plan: dict, *, store_url: str | None = None) -> dict:
     bureau totals, record them, and write them as the bureau's own return workbook in ``reports/<year>/``.
     While units are missing or invalid the totals are a draft and say so."""
     from disclosure.consolidation import consolidate as sum_returns
-    from disclosure.consolidation import write_consolidated_return
+    from disclosure.consolidation import validate_totals, write_consolidated_return
     from disclosure.formats import load_spec
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
@@ -496,13 +496,24 @@ def consolidate(plan: dict, *, store_url: str | None = None) -> dict:
     year = plan["year"]
     registry = load_registry()
     spec = load_spec(plan["format_version"])
+    settings = get_settings()
     store = _store(store_url)
     try:
         totals = sum_returns(year, store, registry, spec)
-        run_id = totals.save(store)
+        # The bureau's own figures go through the units' suite before anything is rendered or published.
+        findings, docs = validate_totals(totals, store, registry, spec, docs_dir=settings.validation_docs)
+        run_id = totals.save(store, findings=findings, data_docs=docs)
     finally:
         store.dispose()
-    folder = get_settings().reports(year)
+    errors = [f for f in findings if f.is_error]
+    for finding in errors:
+        log.error("汇总数据校验：%s", finding.message)
+    if errors and not totals.is_draft:
+        # A draft's cross-year checks compare a partial sum with last year's totals: logged, not fatal.
+        raise ReportError(
+            f"{year} 年度汇总数据有 {len(errors)} 处未通过校验，报告不予生成：{errors[0].message}"
+        )
+    folder = settings.reports(year)
     folder.mkdir(parents=True, exist_ok=True)
     workbook = write_consolidated_return(
         totals, spec, registry, folder / f"{year}_{registry.bureau.code}_汇总.xlsx"
@@ -513,6 +524,7 @@ def consolidate(plan: dict, *, store_url: str | None = None) -> dict:
         "run": run_id,
         "draft": totals.is_draft,
         "draft_label": totals.draft_label,
+        "findings": len(findings),
         "missing": list(totals.missing_units),
         "invalid": list(totals.invalid_units),
         "contributing": list(totals.contributing_units),

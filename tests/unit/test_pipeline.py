@@ -108,3 +108,55 @@ def test_publication_keeps_each_file_name(data_dir, tmp_path):
     published = pipeline.publish({"year": 2020}, {"html": str(report)})
     assert [Path(p).read_text(encoding="utf-8") for p in published] == ["<p>报告</p>"]
     assert Path(published[0]) == data_dir / "publish" / "2020" / "2020-report.html"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("carry_over_off_by", [0, 1])
+def test_consolidate_refuses_complete_totals_that_fail_validation(data_dir, registry, carry_over_off_by):
+    """The bureau totals go through the units' suite: last year's 结转下年度 not matching this year's 上年结转
+    (X1 at bureau level) stops the report; matching, the totals are recorded and the workbook is written."""
+    from disclosure.errors import ReportError
+    from disclosure.formats import Cell, load_spec
+    from disclosure.store import Store
+    from disclosure.workbook.sample import sample_figures
+    from tests.unit.store.factories import as_figures
+
+    spec = load_spec("gov-2021")
+    url = f"sqlite:///{data_dir / 'store.sqlite'}"
+    store = Store.from_url(url, archive_dir=data_dir / "archive")
+    store.upgrade()
+    figures = sample_figures(2021, registry)
+    for unit, values in figures.items():
+        path = data_dir / f"2021_{unit}.xlsx"
+        path.write_bytes(unit.encode())
+        submission = store.archive_file(path, year=2021, unit=unit, format_version=spec.version)
+        store.record_validation(submission.id, [])
+        store.accept(submission.id, as_figures(2021, unit, values, spec))
+    carried_in = {
+        column.id: sum(v[Cell("t3", "carried_in", column.id)] for v in figures.values())
+        for column in spec.table("t3").columns
+    }
+    last_year = {Cell("t3", "carried_out", column): value for column, value in carried_in.items()}
+    last_year[Cell("t3", "carried_out", "natural")] += carry_over_off_by
+    last_year[Cell("t3", "carried_out", "total")] += carry_over_off_by
+    store.save_totals(
+        year=2020,
+        format_version="gov-2019",
+        values=last_year,
+        in_force_consolidation="sum",
+        is_draft=False,
+        draft_label="",
+        contributing_units=tuple(figures),
+        missing_units=(),
+        invalid_units=(),
+    )
+    store.dispose()
+
+    plan = {"year": 2021, "format_version": "gov-2021"}
+    if carry_over_off_by:
+        with pytest.raises(ReportError, match=r"2021 年度汇总数据有 2 处未通过校验，报告不予生成"):
+            pipeline.consolidate(plan, store_url=url)
+    else:
+        result = pipeline.consolidate(plan, store_url=url)
+        assert result["findings"] == 0 and not result["draft"]
+        assert Path(result["workbook"]).exists()
