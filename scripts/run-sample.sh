@@ -16,6 +16,9 @@ source "$repo/scripts/airflow-env.sh"
 echo "==> Airflow metadata database (SQLite) in $AIRFLOW_HOME"
 airflow db migrate >/dev/null
 
+# The bureau's secret key (signs templates and portal links): generated into the data folder when none is set.
+disclosure secret-key --ensure
+
 inbox="$DISCLOSURE_DATA_DIR/inbox/$year"
 echo "==> sample returns for $year into $inbox"
 mkdir -p "$inbox"

@@ -17,6 +17,9 @@ export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT}"
 
 airflow db migrate >/dev/null
+
+# The bureau's secret key (signs templates and portal links): generated into the data folder when none is set.
+disclosure secret-key --ensure
 echo "Airflow UI: $AIRFLOW__API__BASE_URL  (user admin; password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
 echo "data folder: $DISCLOSURE_DATA_DIR   inbox: $DISCLOSURE_DATA_DIR/inbox/<year>/"
 exec airflow standalone

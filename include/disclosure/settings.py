@@ -99,6 +99,13 @@ class Settings:
     def limits(self) -> Limits:
         return Limits.from_env()
 
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The bureau's secret keys, newest first (see :mod:`disclosure.secret_key`)."""
+        from disclosure.secret_key import secret_keys
+
+        return secret_keys(self.data_dir)
+
 
 def get_settings() -> Settings:
     return Settings.from_env()

@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "生成年度报告 (render the annual report)",
     "provenance": "查询汇总数据来源 (where a total comes from)",
     "status": "查看填报进度 (units' status for a year)",
+    "secret-key": "本局密钥：生成、轮换 (the bureau's secret key: ensure, rotate)",
 }
 
 
@@ -33,7 +34,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS or not _available(cmd_name):
             return None
-        module = importlib.import_module(f"disclosure.cli.{cmd_name}")
+        module = importlib.import_module(f"disclosure.cli.{_module(cmd_name)}")
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -43,8 +44,12 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+def _module(name: str) -> str:
+    return name.replace("-", "_")
+
+
 def _available(name: str) -> bool:
-    return importlib.util.find_spec(f"disclosure.cli.{name}") is not None
+    return importlib.util.find_spec(f"disclosure.cli.{_module(name)}") is not None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
