@@ -555,7 +555,7 @@ def render(plan: dict, totals: dict, *, store_url: str | None = None) -> dict:
         totals=record.values,
         registry=registry,
         out_dir=get_settings().reports(year),
-        draft_missing=_registry_display([*totals["missing"], *totals["invalid"]]),
+        draft_label=totals["draft_label"],
     )
     rendered = {kind: str(getattr(files, kind)) for kind in ("docx", "html", "xlsx", "csv", "json")}
     rendered["workbook"] = totals["workbook"]

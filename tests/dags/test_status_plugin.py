@@ -148,23 +148,28 @@ def test_json_shape(client: TestClient, tokens):
     assert set(data) >= {
         "year",
         "generated_at",
-        "rows",
-        "summary",
+        "units",
+        "headline",
+        "counts",
+        "draft_label",
+        "problems",
         "totals",
         "reports",
         "airflow",
         "airflow_error",
     }
     assert data["year"] == sample.YEAR
-    assert len(data["rows"]) == 12
-    states = {row["unit"]: row["state"] for row in data["rows"]}
-    assert states == {code: sample.EXPECTED_STATES.get(code, "未提交") for code in states}
-    row = next(r for r in data["rows"] if r["unit"] == "U02")
-    assert set(row) >= {"unit", "name", "state", "received_at", "file", "errors", "warnings", "findings",
-                        "feedback_file", "last_activity", "on_time", "task"}  # fmt: skip
+    assert len(data["units"]) == 12
+    states = {row["unit"]: row["state"] for row in data["units"]}
+    assert states == {code: sample.EXPECTED_STATES.get(code, "未报送") for code in states}
+    row = next(r for r in data["units"] if r["unit"] == "U02")
+    assert set(row) >= {"unit", "name", "state", "detail", "state_text", "in_totals", "received_at", "file",
+                        "errors", "warnings", "findings", "feedback_file", "last_activity", "on_time",
+                        "task"}  # fmt: skip
+    assert row["state_text"] == "校验未通过（无可用数据）"
     assert row["findings"][0]["message"] == sample.R1_MESSAGE
-    assert data["summary"]["headline"] == "2/12 已通过"
-    assert data["totals"]["is_draft"] is True
+    assert data["headline"] == "1/12 已采用"
+    assert data["is_draft"] is True
     assert data["reports"][0]["name"].endswith(".docx")
     # Airflow could not be asked: the store's side is still complete, and the reason is given
     assert data["airflow"] is None and data["airflow_error"]
@@ -173,7 +178,9 @@ def test_json_shape(client: TestClient, tokens):
 def test_page_shows_each_unit_with_its_state_findings_and_links(client: TestClient, tokens):
     html = client.get("/status?year=2020", headers=bearer(tokens["admin"])).text
     assert "2020 年度政府信息公开工作年度报告 · 年报填报进度" in html
-    assert "2/12 已通过" in html
+    assert "1/12 已采用" in html
+    assert "本页时间均为北京时间" in html and "（北京时间）" in html
+    assert "window.confirm" not in html and "alert(" not in html  # blocked in Airflow's frame
     for code, state in sample.EXPECTED_STATES.items():
         assert f'data-unit="{code}" data-state="{state}"' in html
     assert sample.R1_MESSAGE in html

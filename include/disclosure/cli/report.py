@@ -53,17 +53,13 @@ def command(
     try:
         store.upgrade()
         totals = consolidate(year, store, registry, spec)
-        draft = [f"{code} {totals.unit_names.get(code, code)}" for code in totals.missing_units]
-        draft += [
-            f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units
-        ]
         files = render_report(
             year=year,
             spec=spec,
             totals={cell: value for cell, value in totals.values.items() if value is not None},
             registry=registry,
             out_dir=out or settings.reports(year),
-            draft_missing=draft,
+            draft_label=totals.draft_label,
             narrative_path=narrative,
         )
     except ReportError as exc:
@@ -71,7 +67,7 @@ def command(
         raise SystemExit(1) from exc
     finally:
         store.dispose()
-    if draft:
-        click.echo(f"注意：报告为草稿（未完成：缺少 {'、'.join(draft)}）", err=True)
+    if totals.draft_label:
+        click.echo(f"注意：报告为{totals.draft_label}", err=True)
     for path in (files.docx, files.html, files.xlsx, files.csv, files.json):
         click.echo(str(path))

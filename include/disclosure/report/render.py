@@ -1,8 +1,9 @@
 """Render the year's annual report from the bureau totals: .docx, .html, .xlsx, and the totals as CSV/JSON.
 
 The narrative (一、五、六) is rendered first, with the totals; R7 then checks every number it quotes against the
-tables; only then are files written, so a report that contradicts itself is never produced. When units are
-missing (``draft_missing``), every output is visibly marked 草稿（未完成：缺少 …）.
+tables; only then are files written, so a report that contradicts itself is never produced. While the year is
+not complete, every output is visibly marked with the year's draft label (``draft_label``, worded by
+``disclosure.status``: 草稿（未完成：未报送 …；校验未通过（沿用此前已采用的数据） …）).
 """
 
 from __future__ import annotations
@@ -38,13 +39,6 @@ def title_lines(year: int, registry: Registry) -> tuple[str, str]:
     return (bureau.short_name or bureau.name, f"{year}年政府信息公开工作年度报告")
 
 
-def draft_note(draft_missing: Sequence[str]) -> str | None:
-    """The marking of an unfinished report, listing the units whose returns are missing or invalid."""
-    if not draft_missing:
-        return None
-    return f"草稿（未完成：缺少 {'、'.join(draft_missing)}）"
-
-
 def report_blocks(
     spec: FormatSpec, narrative: Narrative, totals: Mapping[Cell, int | Decimal]
 ) -> list[tuple[str, Sequence[Paragraph] | Grid]]:
@@ -65,7 +59,7 @@ def render_report(
     totals: Mapping[Cell, int | Decimal],
     registry: Registry,
     out_dir: Path,
-    draft_missing: Sequence[str] = (),
+    draft_label: str = "",
     narrative_path: Path | None = None,
 ) -> ReportFiles:
     """Write the report files for ``year`` into ``out_dir`` (overwriting: re-rendering is idempotent).
@@ -81,7 +75,7 @@ def render_report(
     blocks = report_blocks(spec, narrative, totals)
     records = totals_records(spec, totals)
     title = title_lines(year, registry)
-    note = draft_note(draft_missing)
+    note = draft_label or None
     stem = f"{year}-report"
     out_dir.mkdir(parents=True, exist_ok=True)
     content = {"title_lines": title, "draft_note": note, "opening": narrative.opening, "blocks": blocks}
@@ -92,7 +86,7 @@ def render_report(
         "format_version": spec.version,
         "bureau": registry.bureau.name,
         "draft": bool(note),
-        "missing": list(draft_missing),
+        "draft_label": draft_label,
     }
     return ReportFiles(
         docx=write_docx(out_dir / f"{stem}.docx", **content),

@@ -8,21 +8,18 @@ from disclosure.store.repository import (
     StoredFinding,
     SubmissionInfo,
     TotalsRecord,
-    UnitStatus,
     ValidationSummary,
     unit_name,
 )
-from disclosure.store.schema import NOT_SUBMITTED_LABEL, SubmissionStatus
+from disclosure.store.schema import SubmissionStatus
 
 __all__ = [
-    "NOT_SUBMITTED_LABEL",
     "ProvenanceEntry",
     "Store",
     "StoredFinding",
     "SubmissionInfo",
     "SubmissionStatus",
     "TotalsRecord",
-    "UnitStatus",
     "ValidationSummary",
     "unit_name",
 ]

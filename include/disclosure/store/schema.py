@@ -90,7 +90,6 @@ STATUS_LABELS = {
     SubmissionStatus.PASSED: "已通过",
     SubmissionStatus.ACCEPTED: "已采用",
 }
-NOT_SUBMITTED_LABEL = "未提交"
 
 
 def encode_value(value: Number | None) -> tuple[str | None, str | None]:

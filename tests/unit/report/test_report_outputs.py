@@ -94,18 +94,15 @@ def test_draft_is_marked_in_every_output(spec2019, registry, data_dir, tmp_path)
         totals=seed_figures(),
         registry=registry,
         out_dir=tmp_path,
-        draft_missing=["U03 矿产地质调查院", "U07 地质灾害防治中心"],
+        draft_label="草稿（未完成：未报送 U03 矿产地质调查院；校验未通过（无可用数据） U07 地质灾害防治中心）",
     )
-    note = "草稿（未完成：缺少 U03 矿产地质调查院、U07 地质灾害防治中心）"
+    note = "草稿（未完成：未报送 U03 矿产地质调查院；校验未通过（无可用数据） U07 地质灾害防治中心）"
     document = Document(str(files.docx))
     assert note in [p.text for p in document.paragraphs][:5]  # under the title
     assert note in document.sections[0].header.paragraphs[0].text
     assert f'<p class="draft" role="status">{note}</p>' in files.html.read_text(encoding="utf-8")
     assert note in load_workbook(files.xlsx).worksheets[0]["A1"].value
-    assert json.loads(files.json.read_text(encoding="utf-8"))["missing"] == [
-        "U03 矿产地质调查院",
-        "U07 地质灾害防治中心",
-    ]
+    assert json.loads(files.json.read_text(encoding="utf-8"))["draft_label"] == note
 
 
 def test_final_report_has_no_draft_marking(seed_report):
