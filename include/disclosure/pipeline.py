@@ -556,8 +556,11 @@ def render(plan: dict, totals: dict, *, store_url: str | None = None) -> dict:
         registry=registry,
         out_dir=get_settings().reports(year),
         draft_label=totals["draft_label"],
+        pdf=True,
     )
     rendered = {kind: str(getattr(files, kind)) for kind in ("docx", "html", "xlsx", "csv", "json")}
+    if files.pdf is not None:
+        rendered["pdf"] = str(files.pdf)
     rendered["workbook"] = totals["workbook"]
     return rendered
 

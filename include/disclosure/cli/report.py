@@ -27,10 +27,21 @@ from disclosure.errors import DisclosureError, ReportError
 @click.option(
     "--units-file", type=click.Path(path_type=Path, exists=True), help="单位名册 YAML (registry file)"
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=True,
+    show_default=True,
+    help="安装了 LibreOffice 时同时生成 PDF (also print the report to PDF when LibreOffice is installed)",
+)
 def command(
-    year: int, out: Path | None, format_version: str | None, narrative: Path | None, units_file: Path | None
+    year: int,
+    out: Path | None,
+    format_version: str | None,
+    narrative: Path | None,
+    units_file: Path | None,
+    pdf: bool,
 ) -> None:
-    """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON），打印写出的文件路径。
+    """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON，可选 PDF），打印写出的文件路径。
 
     Consolidate the accepted returns and render the report; prints the files written. While units are missing
     or invalid the report is marked 草稿. Exit 1 when the report cannot be rendered (a figure is missing, the
@@ -61,6 +72,7 @@ def command(
             out_dir=out or settings.reports(year),
             draft_label=totals.draft_label,
             narrative_path=narrative,
+            pdf=pdf,
         )
     except ReportError as exc:
         click.echo(f"无法生成报告：{exc}", err=True)
@@ -69,5 +81,6 @@ def command(
         store.dispose()
     if totals.draft_label:
         click.echo(f"注意：报告为{totals.draft_label}", err=True)
-    for path in (files.docx, files.html, files.xlsx, files.csv, files.json):
-        click.echo(str(path))
+    for path in (files.docx, files.html, files.xlsx, files.csv, files.json, files.pdf):
+        if path is not None:
+            click.echo(str(path))

@@ -20,6 +20,7 @@ from disclosure.report.export import totals_records, write_csv, write_json
 from disclosure.report.html import write_html
 from disclosure.report.layout import Grid, section_grid
 from disclosure.report.narrative import Narrative, Paragraph, render_narrative
+from disclosure.report.pdf import write_pdf
 from disclosure.report.quotes import check_quotes
 from disclosure.report.tables_xlsx import write_xlsx
 
@@ -31,6 +32,7 @@ class ReportFiles:
     xlsx: Path
     csv: Path
     json: Path
+    pdf: Path | None = None  # with LibreOffice installed (optional)
 
 
 def title_lines(year: int, registry: Registry) -> tuple[str, str]:
@@ -61,12 +63,14 @@ def render_report(
     out_dir: Path,
     draft_label: str = "",
     narrative_path: Path | None = None,
+    pdf: bool = False,
 ) -> ReportFiles:
     """Write the report files for ``year`` into ``out_dir`` (overwriting: re-rendering is idempotent).
 
     Raises :class:`~disclosure.errors.ReportError` when a figure the narrative or a table needs is missing from
     ``totals``, when the narrative's headings do not match the format, when gov-2021's 信息处理费 is not given,
-    or when a number quoted in the prose contradicts the tables (R7).
+    or when a number quoted in the prose contradicts the tables (R7). With ``pdf``, the .docx is also printed
+    to PDF when LibreOffice is installed (an older PDF is removed when it is not, so none is left stale).
     """
     narrative = render_narrative(
         year=year, spec=spec, totals=totals, registry=registry, narrative_path=narrative_path
@@ -88,10 +92,16 @@ def render_report(
         "draft": bool(note),
         "draft_label": draft_label,
     }
+    docx = write_docx(out_dir / f"{stem}.docx", **content)
+    printed = None
+    if pdf:
+        (out_dir / f"{stem}.pdf").unlink(missing_ok=True)
+        printed = write_pdf(docx)
     return ReportFiles(
-        docx=write_docx(out_dir / f"{stem}.docx", **content),
+        docx=docx,
         html=write_html(out_dir / f"{stem}.html", **content),
         xlsx=write_xlsx(out_dir / f"{stem}-tables.xlsx", title=xlsx_title, grids=grids),
         csv=write_csv(out_dir / f"{year}-totals.csv", records),
         json=write_json(out_dir / f"{year}-totals.json", records, meta),
+        pdf=printed,
     )

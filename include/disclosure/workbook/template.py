@@ -38,6 +38,7 @@ from disclosure.workbook.identity import (
     INSTRUCTIONS_SHEET,
     TEMPLATE_REVISION,
 )
+from disclosure.workbook.printing import set_up_printing
 
 #: Sheet protection carries no password: it prevents accidental edits, not deliberate ones (documented in 填报说明).
 SHEET_PASSWORD: str | None = None
@@ -361,6 +362,7 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
     _style(ws.cell(note_row, 1), align=_LEFT, font_size=10)
     ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=2)
     ws.row_dimensions[note_row].height = 32
+    set_up_printing(ws, one_page=True)  # the cover is signed: one page, title included
     _protect(ws)
 
 
@@ -430,7 +432,9 @@ def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tu
 
 def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) -> None:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    width = 100
+    width = (
+        80  # within a portrait A4 page at full size: the text wraps inside the page, never cut at its edge
+    )
     ws.column_dimensions["A"].width = width
     for i, (kind, text) in enumerate(_instruction_lines(spec, identity), start=1):
         cell = ws.cell(i, 1, text)
@@ -446,6 +450,7 @@ def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, s
             cell.font = Font(name=_BODY_FONT, size=11)
             cell.alignment = _LEFT
             ws.row_dimensions[i].height = 18 * _line_count(text, width)
+    set_up_printing(ws)
     _protect(ws)
 
 
@@ -677,12 +682,13 @@ def _write_table_sheet(wb: Workbook, spec: FormatSpec, plan: SheetPlan) -> None:
         ws.freeze_panes = f"{get_column_letter(block.table.label_columns + 1)}{block.first_data_row}"
     else:
         ws.freeze_panes = "B2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+    # A single table repeats its header rows on each page; a sheet of several tables repeats its heading.
+    if len(plan.blocks) == 1:
+        block = plan.blocks[0]
+        title_rows = (1, block.first_data_row - 1)
+    else:
+        title_rows = (1, 1)
+    set_up_printing(ws, landscape=True, title_rows=title_rows)
     _protect(ws)
 
 
