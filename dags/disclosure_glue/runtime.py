@@ -5,6 +5,7 @@ branch routes, the final verdict). Module level imports nothing heavy and reads 
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from types import ModuleType
@@ -12,6 +13,8 @@ from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+log = logging.getLogger(__name__)
 
 #: 5 January, 09:00 Beijing time: templates go out, returns are due mid-January, the report by 31 January.
 YEARLY_SCHEDULE = CronTriggerTimetable("0 9 5 1 *", timezone="Asia/Shanghai")
@@ -100,12 +103,21 @@ def poke_for_return(plan: dict, unit: dict, dag_run: Any) -> PokeReturnValue:
 
 
 def data_errors_fail(step: str, *args: Any, **kwargs: Any) -> Any:
-    """Run a unit step of the pipeline; a data error (the unit must fix its file) fails the task without
-    retries, anything else (disk, database, network) is left to the task's retries."""
+    """Run a step of the pipeline; a data error (a unit must fix its file, the office its narrative) fails the
+    task without retries, anything else (disk, database, network) is left to the task's retries.
+
+    The data error is logged as it reads: one line per finding, the feedback workbook's path last; the
+    failure itself then carries only its first line (no chained exception repeating the findings)."""
+    domain = pipeline()
     try:
-        return getattr(pipeline(), step)(*args, store_url=store_url(), **kwargs)
-    except pipeline().ReturnInvalid as exc:
-        raise AirflowFailException(exc.summary) from exc
+        return getattr(domain, step)(*args, store_url=store_url(), **kwargs)
+    except (domain.ReturnInvalid, domain.ReportError) as exc:
+        text = exc.summary if isinstance(exc, domain.ReturnInvalid) else str(exc)
+        for line in text.splitlines():
+            log.error("%s", line)
+        failure = AirflowFailException(f"数据错误（不重试）：{text.splitlines()[0]}")
+        failure.details = text  # the whole text, for the admin's failure email
+        raise failure from None
 
 
 def reminder_due(plan: dict, dag_run: Any) -> bool:
