@@ -198,3 +198,86 @@ def test_downloads_serve_the_file_and_nothing_outside_the_folder(client: TestCli
         response = client.get(f"/files/feedback/2020/{name}", headers=headers)
         assert response.status_code == 404, name
         assert "secret" not in response.text
+
+
+@pytest.mark.slow
+def test_page_cli_email_and_final_check_agree_on_the_faulty_sample_and_after_a_rerun(
+    tokens, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One store, four readers: the page's API, ``disclosure status --json``, the admin's email and the run's
+    final check tell the same story of the year, before and after a unit's corrected return is accepted."""
+    import json
+
+    from click.testing import CliRunner
+
+    from disclosure.cli import main
+    from disclosure.registry import load_registry
+    from disclosure.settings import Settings
+    from disclosure.status import completeness_problems, summary_email, year_summary
+    from disclosure.store import Store
+
+    monkeypatch.setenv("DISCLOSURE_AIRFLOW_API_URL", "http://127.0.0.1:9")
+    registry = load_registry()
+    inbox, fixed = tmp_path / "inbox", tmp_path / "fixed"
+    cli = CliRunner()
+    sample_args = ["sample", "--year", "2020", "--faulty-units", "U01,U05"]
+    assert cli.invoke(main, [*sample_args, "--out", str(inbox)]).exit_code == 0
+    assert cli.invoke(main, ["sample", "--year", "2020", "--out", str(fixed)]).exit_code == 0
+    returns = {p.name.split("_")[1]: p for p in inbox.glob("*.xlsx")}
+    returns.pop("U12").unlink()  # U12 sends nothing
+    accepted = cli.invoke(main, ["accept", *map(str, returns.values()), "--no-docs", "--json"])
+    assert accepted.exit_code == 1, accepted.output  # two returns have findings
+
+    from disclosure_status import app as plugin_app
+
+    def readers() -> dict[str, dict[str, str]]:
+        """Each reader's {unit: state as worded} plus its headline/verdict."""
+        plugin_app._store.cache_clear()
+        with TestClient(plugin_app.app) as client:
+            page = client.get("/api/status?year=2020", headers=bearer(tokens["viewer"])).json()
+        cli_json = json.loads(cli.invoke(main, ["status", "--year", "2020", "--json"]).output)
+        settings = Settings.from_env()
+        store = Store.from_settings(settings)
+        try:
+            summary = year_summary(2020, store=store, registry=registry, settings=settings)
+        finally:
+            store.dispose()
+        subject, body = summary_email(summary)
+        email = dict(
+            line.strip().split("：", 1) for line in body.splitlines() if line.startswith("  U")
+        )  # «  U01 地质调查院：校验未通过（无可用数据），错误 3 处»
+        problems = dict(p.split("：", 1) for p in completeness_problems(summary) if p.startswith("U"))
+        out = {}
+        for name, data in (("page", page), ("cli", cli_json)):
+            out[name] = {u["display"]: u["state_text"] for u in data["units"]}
+            out[name + " verdict"] = {"headline": data["headline"], "draft": data["draft_label"]}
+            out[name + " problems"] = dict(p.split("：", 1) for p in data["problems"] if p.startswith("U"))
+        out["email"] = {unit: text.split("，")[0] for unit, text in email.items()}
+        out["email verdict"] = {"headline": subject.rsplit("，", 1)[1], "draft": summary.draft_label}
+        assert summary.draft_label in body or not summary.is_draft
+        out["final check"] = problems
+        return out
+
+    before = readers()
+    assert before["page"] == before["cli"] == before["email"]
+    assert before["page verdict"] == before["cli verdict"] == before["email verdict"]
+    pending = {unit: state for unit, state in before["page"].items() if state != "已采用"}
+    assert before["final check"] == before["page problems"] == before["cli problems"] == pending
+    assert pending == {
+        "U01 地质调查院": "校验未通过（无可用数据）",
+        "U05 水文环境地质调查院": "校验未通过（无可用数据）",
+        "U12 综合服务中心": "未报送",
+    }
+    assert before["page verdict"]["headline"] == "9/12 已采用"
+
+    # The unit sends its corrected return and it is accepted (what the re-run does).
+    corrected = next(fixed.glob("*_U05_*.xlsx"))
+    assert cli.invoke(main, ["accept", str(corrected), "--no-docs"]).exit_code == 0
+    after = readers()
+    assert after["page"] == after["cli"] == after["email"]
+    assert after["page verdict"] == after["cli verdict"] == after["email verdict"]
+    assert after["final check"] == after["page problems"] == after["cli problems"]
+    assert after["page"]["U05 水文环境地质调查院"] == "已采用"
+    assert "U05 水文环境地质调查院" not in after["final check"]
+    assert after["page verdict"]["headline"] == "10/12 已采用"
+    plugin_app._store.cache_clear()
