@@ -281,3 +281,42 @@ def test_page_cli_email_and_final_check_agree_on_the_faulty_sample_and_after_a_r
     assert "U05 水文环境地质调查院" not in after["final check"]
     assert after["page verdict"]["headline"] == "10/12 已采用"
     plugin_app._store.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("paused", "running", "expected"),
+    [
+        (True, [], "该 DAG 已暂停"),
+        (
+            False,
+            ["scheduled__2026-01-05T01:00:00+00:00"],
+            "正在等待运行 scheduled__2026-01-05T01:00:00+00:00 结束",
+        ),
+        (False, [], "等待调度器开始运行"),
+    ],
+)
+def test_a_queued_run_says_why_it_waits(paused: bool, running: list[str], expected: str):
+    """Airflow's answers as its REST API gives them: the DAG switched off, another run holding
+    ``max_active_runs=1``, or nothing in the way."""
+    import asyncio
+
+    import httpx
+    from disclosure_status.airflow_api import AirflowApi
+
+    mine = "manual__2026-12-01T08:00:00+00:00"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/dags/annual_disclosure_report"):
+            return httpx.Response(200, json={"is_paused": paused, "max_active_runs": 1})
+        assert request.url.params["state"] == "running"
+        runs = [{"dag_run_id": r} for r in [*running, mine] if r != mine or not running]
+        return httpx.Response(200, json={"dag_runs": runs, "total_entries": len(runs)})
+
+    async def ask() -> str:
+        api = AirflowApi(
+            "http://airflow", "token", "annual_disclosure_report", transport=httpx.MockTransport(answer)
+        )
+        async with api:
+            return await api.why_queued(mine)
+
+    assert expected in asyncio.run(ask())
