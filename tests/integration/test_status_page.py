@@ -15,7 +15,6 @@ Screenshots go to the test's folder; with ``DISCLOSURE_UPDATE_SCREENSHOTS=1`` th
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -77,13 +76,14 @@ def test_unauthenticated_requests_are_refused(server: AirflowServer):
 
 
 def open_status_from_navigation(page, server: AirflowServer):
-    """Click «年报填报进度» in Airflow's navigation (directly, or under the Plugins menu) and return the frame."""
+    """Click «年报填报进度» in Airflow's navigation and return the frame the UI shows the page in."""
     page.goto(f"{server.url}/")
-    entry = page.get_by_role("link", name="年报填报进度")
-    if not entry.first.is_visible():
-        page.get_by_role("button", name=re.compile("Plugins|插件")).first.click()
-        entry = page.get_by_role("menuitem", name="年报填报进度").or_(entry)
-    entry.first.click()
+    entry = page.locator("a[href$='plugin/disclosure-status']").first  # the nav entry the plugin registers
+    entry.wait_for(timeout=60_000)
+    assert "年报填报" in (
+        entry.inner_text() + (entry.get_attribute("title") or "") + (entry.get_attribute("aria-label") or "")
+    )
+    entry.click()
     page.wait_for_url("**/plugin/disclosure-status", timeout=60_000)
     frame = page.frame_locator("iframe").first
     frame.locator("#units").wait_for(timeout=120_000)

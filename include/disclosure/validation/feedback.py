@@ -41,7 +41,7 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from disclosure.workbook.printing import set_up_printing
+    from disclosure.workbook.printing import line_count, set_up_printing
 
     wb = load_workbook(source)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -87,6 +87,9 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
     for row in ws.iter_rows(min_row=1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # tall enough for the wrapped message (or a long sheet name): printed whole, never cut
+        lines = max(line_count(str(c.value or ""), w) for c, w in zip(row, RESULTS_WIDTHS, strict=False))
+        ws.row_dimensions[row[0].row].height = 15 * lines
     ws.freeze_panes = "A2"
     set_up_printing(ws, landscape=True, title_rows=(1, 1))
     for sheet in wb.worksheets:

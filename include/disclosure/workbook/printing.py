@@ -37,3 +37,14 @@ def set_up_printing(
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     if not one_page:
         ws.oddFooter.center.text = FOOTER
+
+
+def text_width(text: str) -> float:
+    """Display width in Excel column units: CJK characters count double."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
+
+
+def line_count(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide (rows are given their height from it:
+    not every spreadsheet program grows a row to fit its wrapped text)."""
+    return sum(max(1, int(-(-text_width(line) // max(width - 2, 1)))) for line in text.split("\n"))

@@ -38,7 +38,7 @@ from disclosure.workbook.identity import (
     INSTRUCTIONS_SHEET,
     TEMPLATE_REVISION,
 )
-from disclosure.workbook.printing import set_up_printing
+from disclosure.workbook.printing import line_count, set_up_printing, text_width
 
 #: Sheet protection carries no password: it prevents accidental edits, not deliberate ones (documented in 填报说明).
 SHEET_PASSWORD: str | None = None
@@ -449,18 +449,9 @@ def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, s
         else:
             cell.font = Font(name=_BODY_FONT, size=11)
             cell.alignment = _LEFT
-            ws.row_dimensions[i].height = 18 * _line_count(text, width)
+            ws.row_dimensions[i].height = 18 * line_count(text, width)
     set_up_printing(ws)
     _protect(ws)
-
-
-def _text_width(text: str) -> float:
-    """Display width in Excel column units: CJK characters count double."""
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
-
-
-def _line_count(text: str, width: float) -> int:
-    return max(1, int(-(-_text_width(text) // max(width - 2, 1))))
 
 
 def _column_widths(plan: SheetPlan) -> dict[int, float]:
@@ -476,11 +467,11 @@ def _column_widths(plan: SheetPlan) -> dict[int, float]:
             if not row.group and col < table.label_columns:
                 continue  # merged across the label columns to its right: it wraps in their combined width
             # Wrapped labels: long labels wrap over two or three lines rather than widening the column too much.
-            need(col, min(max(_text_width(row.label) / (3 if row.group else 2) + 2, 10), 34))
+            need(col, min(max(text_width(row.label) / (3 if row.group else 2) + 2, 10), 34))
         if not table.label_columns or not any(r.printed for r in table.rows):
             need(1, 6)
         for c in table.columns:
-            need(block.columns[c.id], min(max(_text_width(c.display_label) / 2 + 2, 10), 14))
+            need(block.columns[c.id], min(max(text_width(c.display_label) / 2 + 2, 10), 14))
         need(block.check_column, 24)
     return widths
 
@@ -546,7 +537,7 @@ def _write_block(ws: Worksheet, spec: FormatSpec, block: TableBlock, widths: Map
         # A number row's label spans from its level's column to the last label column.
         col = min(row.level, label_cols - 1) + 1
         span = sum(widths.get(c, 10) for c in range(col, label_cols + 1))
-        ws.row_dimensions[block.rows[row.id]].height = max(22, 16 * _line_count(row.label, span))
+        ws.row_dimensions[block.rows[row.id]].height = max(22, 16 * line_count(row.label, span))
 
 
 def _write_labels(ws: Worksheet, block: TableBlock) -> None:
