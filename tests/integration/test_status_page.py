@@ -123,7 +123,9 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
             page.fill("input[name=username]", "admin")
             page.fill("input[name=password]", server.password)
             page.click("button[type=submit]")
-            page.wait_for_url(f"{server.url}/**", timeout=60_000)
+            page.wait_for_url(
+                lambda url: "/auth/login" not in url, timeout=60_000
+            )  # logged in: left the form
 
             # As the admin does: from the UI's navigation, the page in the UI's frame.
             frame = open_status_from_navigation(page, server)
