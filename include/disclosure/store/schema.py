@@ -84,7 +84,9 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"  # 校验未通过: unreadable, or validation found errors
     PASSED = "passed"  # 已通过: validated without errors, not (yet) accepted
     ACCEPTED = "accepted"  # 已采用: its figures were accepted (they may since have been superseded)
-    REFUSED = "refused"  # 已拒收: not a valid return of that unit (signature, sender, unknown unit, old template)
+    REFUSED = (
+        "refused"  # 已拒收: not a valid return of that unit (signature, sender, unknown unit, old template)
+    )
 
     @property
     def label(self) -> str:
@@ -107,6 +109,8 @@ class Channel(StrEnum):
     CLI = "cli"  # ``disclosure accept``
     PORTAL = "portal"  # the unit portal (authenticated sender)
     MANUAL = "manual"  # handed in by the admin, accepted by hand
+
+
 NOT_SUBMITTED_LABEL = "未提交"
 
 
