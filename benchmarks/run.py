@@ -29,7 +29,7 @@ from benchmarks import inputs
 from benchmarks.report import print_report, write_markdown
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("floor", "read", "validate", "validate_each", "store", "consolidate", "render")
+STAGES = ("floor", "read", "receive", "validate", "validate_each", "store", "consolidate", "render")
 PER_UNIT_TASKS = ("unit.ingest", "unit.validate", "unit.accept")
 
 

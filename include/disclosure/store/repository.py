@@ -334,6 +334,27 @@ class Store:
                 raise
             return known
 
+    def resent_submission(
+        self, sha256: str, *, channel: Channel | str, sender: str | None
+    ) -> SubmissionInfo | None:
+        """The submission these bytes already are when sent again through the same channel by the same sender,
+        and it is still its unit's latest of the year (after another file, sending it again is going back)."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Submission)
+                .where(
+                    Submission.sha256 == sha256,
+                    Submission.channel == Channel(channel).value,
+                    _same(Submission.sender, sender),
+                )
+                .order_by(Submission.received_at.desc(), Submission.id.desc())
+            )
+            for row in rows:
+                latest = _latest_submission(session, row.year, row.unit)
+                if latest is not None and latest.id == row.id:
+                    return SubmissionInfo.of(row)
+            return None
+
     def submission_by_receipt(self, receipt_key: str) -> SubmissionInfo | None:
         with self.session() as session:
             row = session.scalars(select(Submission).where(Submission.receipt_key == receipt_key)).first()
@@ -422,9 +443,12 @@ class Store:
         unit: str | None = None,
         submission_id: int | None = None,
         action: str | None = None,
+        submission_ids: Iterable[int] | None = None,
     ) -> list[AuditRecord]:
-        """Recorded actions, oldest first, optionally of one year / unit / submission / kind."""
+        """Recorded actions, oldest first, optionally of one year / unit / submission(s) / kind."""
         query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+        if submission_ids is not None:
+            query = query.where(AuditEvent.submission_id.in_(list(submission_ids)))
         for column, value in (
             (AuditEvent.year, year),
             (AuditEvent.unit, unit),

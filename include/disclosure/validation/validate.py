@@ -7,7 +7,7 @@ each return's year, writes Data Docs for the run and, on request, a feedback wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -131,6 +131,7 @@ class FileResult:
     unit_return: UnitReturn | None = None
     usable: bool = True  # False: the file could not be used at all (exit code 2)
     feedback: Path | None = None
+    refused: bool = False  # not a valid return of the unit it claims (see ``screen``): not validated
 
     @property
     def unit(self) -> str | None:
@@ -225,13 +226,15 @@ def validate_files(
     docs: bool = True,
     run_id: str | None = None,
     feedback_dir: Path | None = None,
+    screen: Callable[[UnitReturn, str], list[Finding]] | None = None,
 ) -> ValidationReport:
     """Read and validate workbooks; one GX run per format version among them.
 
     ``format_version`` overrides the format chosen by each return's year (an unknown version raises
     ``SpecError``: a usage error). With ``year`` (the year being collected), a return of another year is an
     error and the format is the one in force for ``year``. Data Docs go to ``settings.validation_docs/<run id>`` unless ``docs`` is
-    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there.
+    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there. ``screen``
+    (the intake's identity check) refuses a return before validation: its findings are the file's findings.
     """
     from disclosure.settings import get_settings
 
@@ -244,6 +247,10 @@ def validate_files(
     for result in report.files:
         ret = result.unit_return
         if ret is None:
+            continue
+        refusals = screen(ret, str(result.path)) if screen is not None else []
+        if refusals:
+            result.findings, result.refused = list(refusals), True
             continue
         if year is not None and ret.year != year:
             result.findings.append(year_finding(ret, year, str(result.path)))
@@ -285,7 +292,7 @@ def validate_files(
         from disclosure.validation.feedback import feedback_path, write_feedback
 
         for result in report.files:
-            if result.usable and result.unit_return is not None and result.findings:
+            if result.usable and not result.refused and result.unit_return is not None and result.findings:
                 out = feedback_path(feedback_dir, result.path, unit=result.unit_return.unit)
                 result.feedback = write_feedback(result.path, result.findings, out)
     return report

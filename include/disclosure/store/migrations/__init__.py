@@ -3,8 +3,8 @@
 ``upgrade(url)`` brings a database to the newest schema; it is what ``Store.upgrade()`` calls and is safe to
 run on every start (a database already at head is only checked) and from many processes at once: the migration
 runs under a lock (PostgreSQL: an advisory lock; SQLite: an exclusive lock on a file next to the database), and
-whoever gets the lock second finds the work done. The set-up (``make run``, ``make standalone``, the compose
-``airflow-init``) migrates once with ``disclosure migrate`` before any task starts.
+whoever gets the lock second finds the work done (the DAG's parallel unit tasks may be the first to open a new
+store).
 """
 
 from __future__ import annotations
