@@ -238,6 +238,17 @@ class Store:
             settings = get_settings()
         return cls(make_engine(settings.store_url), settings.archive)
 
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """The store at ``url`` (else the configured one), its archive in the data folder, migrated to the
+        newest schema (under a lock: many processes may open a new store at the same moment)."""
+        from disclosure.settings import get_settings
+
+        settings = get_settings()
+        store = cls.from_url(url, archive_dir=settings.archive) if url else cls.from_settings(settings)
+        store.upgrade()
+        return store
+
     def upgrade(self) -> None:
         """Create or migrate the schema to the newest revision (safe to call on every start, and from many
         processes at once: the migration runs under a lock, and a store already at the newest revision is

@@ -29,12 +29,7 @@ PlanLike = RunPlan | Mapping[str, Any]
 def open_store(store_url: str | None = None) -> Store:
     """The report store (the given URL, else the configured one), migrated to the newest schema (under a lock:
     the DAG's parallel tasks may open a new store at the same moment)."""
-    from disclosure.settings import get_settings
-
-    settings = get_settings()
-    store = Store.from_url(store_url or settings.store_url, archive_dir=settings.archive)
-    store.upgrade()
-    return store
+    return Store.open(store_url)
 
 
 # ---- distribute -----------------------------------------------------------------------------------------------
