@@ -203,24 +203,15 @@ def _validate(
     docs_dir: Path | None,
 ) -> None:
     """One GX run per format for the returns; each gets its own findings (matched by its archived path)."""
-    from disclosure.validation import run_validation
     from disclosure.validation.runner import new_run_id
+    from disclosure.validation.validate import findings_per_return, no_format_finding
 
     groups: dict[str, tuple[FormatSpec, list[tuple[CheckResult, UnitReturn]]]] = {}
     for result, ret in pending:
         try:
             spec = _spec(ret.year, format_version)
         except SpecError:
-            result.findings.append(
-                Finding(
-                    rule=READ_RULE,
-                    severity=Severity.ERROR,
-                    message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
-                    unit=ret.unit,
-                    file=result.submission.original_name,
-                    actual=str(ret.year),
-                )
-            )
+            result.findings.append(no_format_finding(ret, result.submission.original_name))
             continue
         groups.setdefault(spec.version, (spec, []))[1].append((result, ret))
     previous_by_year: dict[int, dict] = {}
@@ -233,19 +224,16 @@ def _validate(
                 previous_by_year[year - 1] = store.current_figures(year - 1)
             previous.update(previous_by_year[year - 1])
         run_id = new_run_id("check")
-        findings, run = run_validation(
+        per_return, run = findings_per_return(
             returns,
             spec,
             previous=previous,
             run_id=run_id,
             docs_dir=docs_dir / run_id if docs_dir is not None else None,
         )
-        by_file: dict[str | None, list[Finding]] = {}
-        for finding in findings:
-            by_file.setdefault(finding.file, []).append(finding)
-        for result, ret in group:
+        for (result, _), found in zip(group, per_return, strict=True):
             name = result.submission.original_name
-            result.findings.extend(replace(f, file=name) for f in by_file.get(str(ret.path), []))
+            result.findings.extend(replace(f, file=name) for f in found)
             result.data_docs = run.docs_index
 
 

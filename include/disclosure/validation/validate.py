@@ -109,6 +109,38 @@ def _reader_findings(returns: Sequence[UnitReturn], findings: list[Finding]) -> 
     return out
 
 
+def findings_per_return(
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    *,
+    previous: Previous | None = None,
+    justified: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+    docs_dir: Path | None = None,
+) -> tuple[list[list[Finding]], RunResult]:
+    """:func:`run_validation`, with each return's findings apart (in the order of ``returns``; matched by each
+    return's ``path``, which must tell the returns apart)."""
+    findings, run = run_validation(
+        returns, spec, previous=previous, justified=justified, run_id=run_id, docs_dir=docs_dir
+    )
+    by_file: dict[str | None, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    return [list(by_file.get(_file_of(ret), [])) for ret in returns], run
+
+
+def no_format_finding(ret: UnitReturn, file: str) -> Finding:
+    """No format is in force for the year the return claims."""
+    return Finding(
+        rule=READ_RULE,
+        severity=Severity.ERROR,
+        message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
+        unit=ret.unit,
+        file=file,
+        actual=str(ret.year),
+    )
+
+
 def validate_returns(
     returns: Sequence[UnitReturn],
     spec: FormatSpec,
@@ -258,16 +290,7 @@ def validate_files(
             spec = _spec_for(ret, format_version, year)
         except SpecError:
             result.usable = False
-            result.findings.append(
-                Finding(
-                    rule=READ_RULE,
-                    severity=Severity.ERROR,
-                    message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
-                    unit=ret.unit,
-                    file=str(result.path),
-                    actual=str(ret.year),
-                )
-            )
+            result.findings.append(no_format_finding(ret, str(result.path)))
             continue
         groups.setdefault(spec.version, (spec, []))[1].append(result)
 
@@ -277,16 +300,13 @@ def validate_files(
         if docs:
             docs_dir = run_dir if len(groups) == 1 else run_dir / version
         returns = [r.unit_return for r in results if r.unit_return is not None]
-        findings, run = run_validation(
+        per_return, run = findings_per_return(
             returns, spec, previous=previous, justified=justified, run_id=report.run_id, docs_dir=docs_dir
         )
         if run.docs_index is not None:
             report.docs.append(run.docs_index)
-        by_file: dict[str | None, list[Finding]] = {}
-        for finding in findings:
-            by_file.setdefault(finding.file, []).append(finding)
-        for result in results:
-            result.findings.extend(by_file.get(str(result.path), []))
+        for result, found in zip(results, per_return, strict=True):
+            result.findings.extend(found)
 
     if feedback_dir is not None:
         from disclosure.validation.feedback import feedback_path, write_feedback

@@ -126,7 +126,7 @@ def test_a_unit_outside_the_registry_is_refused(store: Store, registry: Registry
 def test_many_submissions_are_validated_in_one_run(
     store: Store, small_registry: Registry, tmp_path: Path, monkeypatch
 ):
-    import disclosure.validation as validation
+    import disclosure.validation.validate as validation
 
     runs = []
     real = validation.run_validation
