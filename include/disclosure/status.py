@@ -12,22 +12,25 @@ A unit's state is the state of its latest submission, in words the admin can act
 - 校验未通过: the latest file failed validation; the totals then use the unit's earlier accepted figures
   («沿用此前已采用的数据») or have none of it («无可用数据»);
 - 已通过: validated, not accepted yet;
-- 已采用: the latest file's figures are the unit's current figures.
+- 已采用: the latest file's figures are the unit's current figures;
+- 已拒收: the only files received for the unit were refused (not a valid return of that unit: signature,
+  sender, old template). A refused file never replaces a unit's valid return: the unit's state comes from its
+  latest file that was not refused, and a newer refused file is only noted (``refused_file``).
 
 The year is complete (the report final, not a draft) when every reporting unit's latest file is 已采用.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from disclosure.pipeline import default_deadline, parse_deadline
 from disclosure.store.schema import SubmissionStatus
+from disclosure.workflow.calendar import default_deadline, parse_deadline
 
 if TYPE_CHECKING:
     from disclosure.figures import Number
@@ -44,6 +47,7 @@ STATE_LABELS: dict[str, str] = {
     SubmissionStatus.REJECTED.value: "校验未通过",
     SubmissionStatus.PASSED.value: "已通过",
     SubmissionStatus.ACCEPTED.value: "已采用",
+    SubmissionStatus.REFUSED.value: "已拒收",
 }
 STATES: tuple[str, ...] = tuple(STATE_LABELS.values())
 ACCEPTED = SubmissionStatus.ACCEPTED.value
@@ -126,6 +130,7 @@ class UnitSummary:
     last_activity: datetime | None
     findings: tuple[FindingLine, ...] = ()
     feedback_file: str | None = None  # file name in the year's feedback folder
+    refused_file: str | None = None  # a newer file of the unit that was refused (已拒收), noted only
 
     @property
     def display(self) -> str:
@@ -297,11 +302,18 @@ def unit_summaries(
 
     deadline = deadline or default_deadline(year)
     current = store.current_submission_ids(year)
+    received: dict[str, list[SubmissionInfo]] = {}
+    for submission in store.submissions(year):  # oldest first: one query for every unit
+        received.setdefault(submission.unit or "", []).append(submission)
     out = []
     for code in registry.reporting_codes():
-        latest = store.latest_submission(year, code)
+        files = received.get(code, [])
+        valid = [f for f in files if f.status is not SubmissionStatus.REFUSED]
+        latest = valid[-1] if valid else (files[-1] if files else None)
+        refused = files[-1] if files and files[-1] is not latest else None
         validation = store.latest_validation(latest.id) if latest is not None else None
-        out.append(_unit(code, unit_name(registry, code), latest, validation, current.get(code), deadline))
+        unit = _unit(code, unit_name(registry, code), latest, validation, current.get(code), deadline)
+        out.append(replace(unit, refused_file=refused.original_name) if refused else unit)
     if with_findings:
         out = [_with_findings(u, store, feedback_dir) for u in out]
     return tuple(out)
@@ -363,7 +375,8 @@ def summary_email(summary: YearSummary, *, reports_dir: Path | None = None) -> t
     for unit in summary.units:
         extra = f"，错误 {unit.errors} 处" if unit.errors else ""
         late = "，逾期报送" if unit.on_time is False else ""
-        lines.append(f"  {unit.display}：{unit.state_text}{extra}{late}")
+        refused = f"（另收到的《{unit.refused_file}》已拒收）" if unit.refused_file else ""
+        lines.append(f"  {unit.display}：{unit.state_text}{extra}{late}{refused}")
     lines.append("")
     lines.append(summary.draft_label or "各单位报表均已采用，报告为正式稿。")
     lines += [f"  - {problem}" for problem in completeness_problems(summary) if "汇总" in problem]
@@ -448,8 +461,6 @@ def _unit(
 
 
 def _with_findings(unit: UnitSummary, store: Store, feedback_dir: Path | None) -> UnitSummary:
-    from dataclasses import replace
-
     if unit.submission_id is None:
         return unit
     validation = store.latest_validation(unit.submission_id)

@@ -81,7 +81,7 @@ def _build_summary(year: int, deadline: Any) -> Any:
 
 def year_of_run(run: dict[str, Any]) -> int:
     """A run's report year: its ``year`` choice, else the year before it was due to run (the DAG's rule)."""
-    from disclosure.pipeline import default_year
+    from disclosure.workflow.calendar import default_year
 
     conf = run.get("conf") or {}
     if conf.get("year"):
@@ -90,7 +90,7 @@ def year_of_run(run: dict[str, Any]) -> int:
 
 
 def _this_year() -> int:
-    from disclosure.pipeline import default_year
+    from disclosure.workflow.calendar import default_year
 
     return default_year(datetime.now(UTC))
 

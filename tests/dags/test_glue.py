@@ -83,7 +83,6 @@ def test_a_data_error_fails_once_with_its_findings_one_per_line(monkeypatch, err
 
     domain = SimpleNamespace(validate=step, ReturnInvalid=ReturnInvalid, ReportError=ReportError)
     monkeypatch.setattr(runtime, "pipeline", lambda: domain)
-    monkeypatch.setattr(runtime, "store_url", lambda: None)
     logged: list[str] = []
     monkeypatch.setattr(runtime.log, "error", lambda fmt, *args: logged.append(fmt % args))
     with pytest.raises(AirflowFailException) as raised:
@@ -93,3 +92,29 @@ def test_a_data_error_fails_once_with_its_findings_one_per_line(monkeypatch, err
     assert str(failure) == "数据错误（不重试）：U05 的报表《U05.xlsx》未通过校验：2 处问题"
     assert failure.__cause__ is None and failure.__suppress_context__  # the findings are not repeated
     assert failure.details == summary  # the admin's failure email gets them all
+
+
+def test_the_secret_key_comes_from_its_connection_when_the_variable_is_not_set(monkeypatch):
+    from airflow.sdk import BaseHook, Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from disclosure_glue import runtime
+
+    key = "k" * 43
+    conns = {"disclosure_secret_key": Connection(conn_id="disclosure_secret_key", password=key)}
+
+    def get_connection(conn_id):
+        if conn_id not in conns:
+            raise AirflowNotFoundException(conn_id)
+        return conns[conn_id]
+
+    monkeypatch.setattr(BaseHook, "get_connection", staticmethod(get_connection))
+    monkeypatch.setenv("DISCLOSURE_SECRET_KEY", "already-set-" + "x" * 32)
+    runtime.load_secret_key()
+    assert runtime.os.environ["DISCLOSURE_SECRET_KEY"].startswith("already-set-")  # the variable wins
+    monkeypatch.delenv("DISCLOSURE_SECRET_KEY")
+    runtime.load_secret_key()
+    assert runtime.os.environ["DISCLOSURE_SECRET_KEY"] == key
+    monkeypatch.delenv("DISCLOSURE_SECRET_KEY")
+    conns.clear()
+    runtime.load_secret_key()  # no connection: left to the data folder's key file
+    assert "DISCLOSURE_SECRET_KEY" not in runtime.os.environ

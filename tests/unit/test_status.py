@@ -63,7 +63,7 @@ def test_a_failed_unit_shows_why_in_chinese_with_its_feedback_workbook(view: Yea
 
 def test_summary_counts_accepted_units_and_the_deadline(view: YearSummary):
     assert view.headline == "1/12 已采用"  # only U01's latest file is accepted
-    assert view.counts == {"未报送": 8, "已提交": 1, "校验未通过": 1, "已通过": 1, "已采用": 1}
+    assert view.counts == {"未报送": 8, "已提交": 1, "校验未通过": 1, "已通过": 1, "已采用": 1, "已拒收": 0}
     assert (view.on_time, view.late, view.in_totals) == (3, 1, 1)
     assert view.unit("U04").on_time is False and view.unit("U01").on_time is True
     assert view.unit("U05").on_time is None
@@ -213,3 +213,29 @@ def test_feedback_workbook_of_the_returns_own_file_comes_first(tmp_path: Path):
     (tmp_path / "U05-older.xlsx").write_bytes(b"by code")
     assert feedback_file(tmp_path, "U05", "年报.xlsx") == tmp_path / "U05_年报-校验结果.xlsx"
     assert feedback_file(tmp_path, "U05", "另一个.xlsx") == tmp_path / "U05-older.xlsx"
+
+
+def test_a_refused_file_never_replaces_a_units_return(data_dir: Path, registry, tmp_path: Path):
+    """已拒收 (not a valid return of that unit): a unit with nothing else shows it; a unit with a valid return keeps
+    its state, and the refused file is only noted."""
+    settings = Settings.from_env()
+    store = Store.from_settings(settings)
+    store.upgrade()
+    sample.populate(store, settings, tmp_path)
+
+    def refused(unit: str, name: str) -> None:
+        path = tmp_path / name
+        path.write_bytes(f"forged {unit}".encode())
+        submission = store.archive_file(path, year=sample.YEAR, unit=unit, received_at=sample.LATE)
+        store.refuse(submission.id, [{"rule": "identity", "severity": "error", "message": "签名不符"}])
+
+    refused("U06", "U06-伪造.xlsx")
+    refused("U01", "U01-旧模板.xlsx")
+    summary = year_summary(sample.YEAR, store=store, registry=registry, settings=settings, now=NOW)
+    store.dispose()
+    u06, u01 = summary.unit("U06"), summary.unit("U01")
+    assert u06.state_text == "已拒收（无可用数据）" and summary.counts["已拒收"] == 1
+    assert (u01.state, u01.refused_file) == ("已采用", "U01-旧模板.xlsx")
+    assert "已拒收（无可用数据） U06 核地质调查院" in summary.draft_label
+    assert "U01" not in " ".join(completeness_problems(summary))
+    assert "（另收到的《U01-旧模板.xlsx》已拒收）" in summary_email(summary)[1]

@@ -3,6 +3,7 @@ database through SQLAlchemy (SQLite file in the data folder by default, PostgreS
 versioned with Alembic migrations shipped in ``migrations/``."""
 
 from disclosure.store.repository import (
+    AuditRecord,
     ProvenanceEntry,
     Store,
     StoredFinding,
@@ -11,9 +12,11 @@ from disclosure.store.repository import (
     ValidationSummary,
     unit_name,
 )
-from disclosure.store.schema import SubmissionStatus
+from disclosure.store.schema import Channel, SubmissionStatus
 
 __all__ = [
+    "AuditRecord",
+    "Channel",
     "ProvenanceEntry",
     "Store",
     "StoredFinding",
