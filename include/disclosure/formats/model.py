@@ -302,6 +302,14 @@ class Section(_Model):
         return f"{self.number}、{self.title}"
 
 
+#: Plausible magnitudes when a spec declares none: a figure beyond is a typing error (amounts in the column's unit).
+DEFAULT_MAXIMA = {
+    ColumnKind.COUNT: Decimal(10_000_000),
+    ColumnKind.SIGNED_COUNT: Decimal(10_000_000),
+    ColumnKind.AMOUNT: Decimal(10_000_000),
+}
+
+
 class FormatSpec(_Model):
     version: str
     title: str
@@ -309,6 +317,8 @@ class FormatSpec(_Model):
     first_year: int
     last_year: int | None = None
     amount_note: str | None = None
+    #: largest plausible magnitude per column kind (the admin may override: ``settings.Limits``)
+    maxima: dict[ColumnKind, Decimal] = Field(default_factory=lambda: dict(DEFAULT_MAXIMA))
     sections: tuple[Section, ...]
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
@@ -375,6 +385,11 @@ class FormatSpec(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> FormatSpec:
+        missing = set(ColumnKind) - set(self.maxima)
+        if missing or any(not (m > 0 and m.is_finite()) for m in self.maxima.values()):
+            raise ValueError(
+                f"{self.version}: maxima needs a positive number for each of {sorted(ColumnKind)}"
+            )
         table_ids = [t.id for t in self.tables]
         if len(set(table_ids)) != len(table_ids):
             raise ValueError(f"{self.version}: duplicate table ids")
