@@ -220,9 +220,15 @@ class _Reading:
         return f"{place}单元格 {cell}" if cell else place
 
     def problem(
-        self, code: str, message: str, sheet: str | None = None, cell: str | None = None, raw=None
+        self,
+        code: str,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        raw=None,
+        advice: str | None = None,
     ) -> None:
-        self.problems.append(Problem(code, message, sheet, cell, None if raw is None else str(raw)))
+        self.problems.append(Problem(code, message, sheet, cell, None if raw is None else str(raw), advice))
 
     def fatal(self, code: str, message: str) -> ReturnReadError:
         return ReturnReadError(self.path, [*self.problems, Problem(code, message)])
@@ -758,6 +764,7 @@ class _Reading:
                 grid.name,
                 cell,
                 raw_text,
+                issue.advice,
             )
             return Figure(**base, value=None, cell=cell, raw=raw_text)
         # a clean number typed as text keeps its text in raw, so nothing of the input is lost
