@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
@@ -143,13 +143,23 @@ def _plain(number: Decimal) -> str:
     return text
 
 
+#: exact for any double (±1.8E+308, 5E-324): rounding a huge number to 2 places must never raise
+_EXACT = Context(prec=1200, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
 def shown(value: object, code: str | None) -> Shown:
     """What a cell holding ``value`` (calamine's: int, float, date, time) shows under ``code``."""
+    with localcontext(_EXACT):
+        return _shown(value, code)
+
+
+def _shown(value: object, code: str | None) -> Shown:
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return Shown(FormatKind.DATE, date_text(value), False)
     if code is None and isinstance(value, int | float):
         return Shown(FormatKind.GENERAL, _general_text(value), True)  # the common cases first
-    if (isinstance(value, int) or (isinstance(value, float) and value.is_integer())) and _whole_shown(code):
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15)
+    if whole and _whole_shown(code):
         return Shown(FormatKind.NUMBER, str(int(value)), True)
     try:
         number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)  # type: ignore[arg-type]
