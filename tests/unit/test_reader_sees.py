@@ -118,7 +118,7 @@ def test_hidden_duplicate_column_is_not_read_the_visible_one_is(clean, tmp_path)
     assert figure.value == 249 and not figure.cell.startswith(hidden_letter)
     problem = _problem(result, "hidden_content")
     assert problem.sheet == sheet and problem.cell.startswith(hidden_letter)
-    assert f"第 {hidden_letter} 列被隐藏，其中有内容" in problem.message
+    assert f"第 {hidden_letter} 列被隐藏，其中有数字" in problem.message
     assert "隐藏的行、列不会被采用：请取消隐藏并核对" in problem.message
 
 
@@ -142,7 +142,22 @@ def test_hidden_duplicate_row_is_not_read_and_the_visible_row_is_not_called_stra
         p for p in result.problems if p.code == "unexpected_row"
     ]  # never "请删除该行" for the visible row
     problem = _problem(result, "hidden_content")
-    assert f"第 {row} 行被隐藏，其中有内容" in problem.message and problem.cell.endswith(str(row))
+    assert f"第 {row} 行被隐藏，其中有数字" in problem.message and problem.cell.endswith(str(row))
+
+
+def test_hiding_the_live_check_column_and_empty_rows_is_fine(clean, tmp_path):
+    sheet, _ = _place(NATURAL)
+
+    def change(wb):
+        ws = wb[sheet]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "校验提示" and cell.column > 3:  # not the 校验提示 row label
+                    ws.column_dimensions[cell.column_letter].hidden = True
+        ws.row_dimensions[ws.max_row + 3].hidden = True
+
+    result = read_return(_copy(clean, tmp_path, change), strict=False)
+    assert not result.problems and result.figure(*NATURAL).value == 250
 
 
 def test_hidden_sheet_with_a_table_is_reported(clean, tmp_path):

@@ -43,7 +43,7 @@ from disclosure.workbook.identity import (
 )
 from disclosure.workbook.labels import is_blank, normalize_label
 from disclosure.workbook.sheet_view import SheetView, read_sheet_views
-from disclosure.workbook.values import parse_figure
+from disclosure.workbook.values import looks_like_number, parse_figure
 
 _CHECK_KEY = normalize_label(CHECK_LABEL)
 
@@ -121,8 +121,10 @@ class _Grid:
             for r, row in enumerate(self.values):
                 for c, value in enumerate(row):
                     if view.hidden(r, c):
-                        if not is_blank(value) or (r, c) in view.formula_xml or (r, c) in view.errors:
-                            self.hidden[(r, c)] = value
+                        # what could be (or change) a figure: a number, numeric text, an error value; labels and
+                        # the live checks' text (a hidden 校验提示 column) cannot
+                        if looks_like_number(value) or (r, c) in view.errors:
+                            self.hidden[(r, c)] = view.errors.get((r, c), value)
                         row[c] = ""
         for (r0, c0), (r1, c1) in self.merges:
             for r in range(r0, r1 + 1):
@@ -368,7 +370,13 @@ class _Reading:
         } - reserved
         candidates = [n for n in self.book.sheet_names if n not in reserved and n not in hidden]
         # one pass over the sheets' XML for what calamine cannot tell, before any grid is built
-        self._views = read_sheet_views(self.path, set(candidates))
+        try:
+            self._views = read_sheet_views(self.path, set(candidates))
+        except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
+            raise self.fatal(
+                "not_a_workbook",
+                f"文件“{self.path.name}”已损坏，无法读取（{exc}）。请在 Excel/WPS 中重新保存为 .xlsx 后提交。",
+            ) from exc
         by_key = {normalize_label(n): n for n in candidates}
         located: dict[str, _Grid] = {}
         for sheet in spec.sheets:
@@ -464,7 +472,7 @@ class _Reading:
         first = _coordinate(*cells[0])
         self.problem(
             "hidden_content",
-            f"{self.where(grid.name)}的表“{table.title}”中，{what}被隐藏，其中有内容（{listed}）。"
+            f"{self.where(grid.name)}的表“{table.title}”中，{what}被隐藏，其中有数字（{listed}）。"
             "报表只按看得见的内容读取，隐藏的行、列不会被采用：请取消隐藏并核对，把数字填入官方格式的对应单元格，"
             "再删除多余的行或列。",
             grid.name,

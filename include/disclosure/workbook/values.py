@@ -238,3 +238,13 @@ def _kind_name(column: Column) -> str:
 def _magnitude(number: Decimal) -> str:
     """A huge number as Excel shows it (1E+308), an ordinary one in full."""
     return _plain(number) if abs(number.adjusted()) < 16 else f"{number:.6G}"
+
+
+def looks_like_number(value: object) -> bool:
+    """True for content that is, or reads as, a number: a number, a date, numeric text (also with a unit)."""
+    if isinstance(value, bool) or is_blank(value):
+        return False
+    if isinstance(value, int | float | dt.date | dt.time | dt.timedelta):
+        return True
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    return bool(_NUMBER.match(text) or _NUMBER_WITH_UNIT.match(text))
