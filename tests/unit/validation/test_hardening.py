@@ -209,3 +209,28 @@ def test_a_gx_run_that_fails_with_one_return_judges_the_others_one_by_one(
     by_unit = {r["unit"]: r for r in results}
     assert [f["rule"] for f in by_unit[poisoned_unit]["findings"]] == [SYSTEM_RULE]
     assert all(r["accepted"] for u, r in by_unit.items() if u != poisoned_unit)
+
+
+def test_findings_quote_what_the_unit_sees(data_dir, sample_2021, tmp_path):
+    """Through ``validate_files``: the R6 finding of a cell carries the reader's advice, located in the table."""
+    from disclosure.validation import validate_files
+
+    spec = load_spec("gov-2021")
+    layout = template_layout(spec)
+    path = Path(shutil.copy(sample_2021[0].path, tmp_path / sample_2021[0].path.name))
+    wb = load_workbook(path)
+    sheet, fee = layout[FEE]
+    wb[sheet][fee].value = 7.051
+    wb[sheet][fee].number_format = "0.00%"
+    sheet3, total = layout[Cell("t3", "new", "total")]
+    wb[sheet3][total].value = "#DIV/0!"  # typed: an error value, not a blank
+    wb.save(path)
+    (result,) = validate_files([path], docs=False).files
+    by_cell = {f.cell: f for f in result.findings}
+    assert by_cell[fee].rule == "R6" and by_cell[fee].message == (
+        f"第二表（第二十条第（八）项） {fee}（行政事业性收费·本年收费金额（单位：万元））显示为“705.10%”（单元格格式为百分比），"
+        "而单元格中的数字是 7.051。请将单元格格式设为“常规”或“数值”，再按本表的含义填写。"
+        "请只填写以万元计的数字（最多 4 位小数），不要填写文字或单位；没有发生的填 0。"
+    )
+    assert by_cell[total].rule == "R6" and "未填写" not in by_cell[total].message
+    assert "内容是错误值“#DIV/0!”（除数为 0），不是数字" in by_cell[total].message
