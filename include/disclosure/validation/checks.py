@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from disclosure.figures import Figure, Number, UnitReturn
 from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, Rule
+from disclosure.formats.model import solve_term
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -301,14 +302,10 @@ def determined_value(
             for line, sides in spec.expand(rule, equation):
                 left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
                 right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
-                mine = [t for t in (*left, *right) if t.cell == cell and not t.previous]
-                unknown = [t for t in (*left, *right) if t.value is None]
-                if len(mine) != 1 or unknown != mine:
+                known = {(t.cell, t.previous): t.value for t in (*left, *right)}
+                value = solve_term(sides, (cell, False), lambda c, p, known=known: known[(c, p)])
+                if value is None:
                     continue
-                term = mine[0]
-                own, other = (left, right) if term in left else (right, left)
-                rest = sum((t.sign * t.value for t in own if t is not term), start=0)  # type: ignore[misc]
-                value = term.sign * (sum((t.sign * t.value for t in other), start=0) - rest)  # type: ignore[misc]
                 item = CheckItem(
                     -1,
                     -1,
@@ -322,7 +319,7 @@ def determined_value(
                     right=right,
                 )
                 item.expected = value
-                if len(left) == 1 and term in left:
+                if len(left) == 1 and left[0].cell == cell:
                     return item
                 best = best or item
     return best

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 
 from disclosure.formats import Cell, ColumnKind, FormatSpec, Rule, spec_for_year
+from disclosure.formats.model import solve_term
 from disclosure.registry import Registry, Unit
 from disclosure.workbook.identity import COVER_FIELDS, COVER_SHEET, DOC_PROPERTY_PREFIX, IDENTITY_SHEET
 from disclosure.workbook.template import (
@@ -223,14 +224,11 @@ def _carried_back(next_spec: FormatSpec, following: Figures) -> Figures:
             continue
         for eq in rule.equations:
             for _, sides in next_spec.expand(rule, eq):
-                terms = [(c, s, p, side) for side in ("left", "right") for c, s, p in sides[side]]
-                previous = [t for t in terms if t[2]]
-                if len(previous) != 1:
-                    continue
-                cell, sign, _, side = previous[0]
-                same = sum(following.get(c, 0) * s for c, s, p, sd in terms if sd == side and not p)
-                other = sum(following.get(c, 0) * s for c, s, p, sd in terms if sd != side)
-                required[cell] = (other - same) * sign
+                previous = [c for side in sides.values() for c, _, p in side if p]
+                if len(previous) == 1:
+                    value = solve_term(sides, (previous[0], True), lambda c, p: following.get(c, 0))
+                    if value is not None:
+                        required[previous[0]] = value
     return required
 
 
