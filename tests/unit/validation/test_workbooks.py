@@ -74,7 +74,9 @@ def test_total_column_left_blank(report, samples):
     assert {f.rule for f in findings} == {"R6"}
     assert all(f.cell.startswith("J") and f.actual == "空白" for f in findings)
     for f in findings:
-        assert re.search(rf"未填写：按R4 申请人合计（自然人 \d+.*）应为 {f.expected}。请填写 {f.expected}", f.message)
+        assert re.search(
+            rf"未填写：按R4 申请人合计（自然人 \d+.*）应为 {f.expected}。请填写 {f.expected}", f.message
+        )
 
 
 def test_old_format_row_in_new_template(report, samples):
