@@ -534,7 +534,7 @@ def _write_block(ws: Worksheet, spec: FormatSpec, block: TableBlock, widths: Map
         ws.row_dimensions[r].height = 36 if r == bottom else 24
 
     _write_labels(ws, block)
-    _write_figure_cells(ws, block)
+    _write_figure_cells(ws, spec, block)
     _write_live_checks(ws, spec, block)
     for row in table.rows:
         if row.group or not row.printed:
@@ -577,13 +577,16 @@ def _last_descendant(table: Table, row_id: str) -> str:
     return last
 
 
-def _write_figure_cells(ws: Worksheet, block: TableBlock) -> None:
+def _write_figure_cells(ws: Worksheet, spec: FormatSpec, block: TableBlock) -> None:
+    from disclosure.settings import get_settings
+
+    limits = get_settings().limits
     table = block.table
     validations: dict[ColumnKind, DataValidation] = {}
     for col in table.columns:
         dv = validations.get(col.kind)
         if dv is None:
-            dv = _validation(col)
+            dv = _validation(col, limits.figure_maximum(spec, col.kind))
             validations[col.kind] = dv
             ws.add_data_validation(dv)
         for row in table.number_rows:
@@ -605,16 +608,18 @@ def _write_figure_cells(ws: Worksheet, block: TableBlock) -> None:
         )
 
 
-def _validation(col: Column) -> DataValidation:
+def _validation(col: Column, maximum: Decimal) -> DataValidation:
+    """Excel's own check while typing: the column kind's shape, up to the spec's plausible maximum."""
     title, message = _KIND_ERRORS[col.kind]
+    top = format(maximum.normalize(), "f")
     if col.kind is ColumnKind.COUNT:
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        dv = DataValidation(type="whole", operator="between", formula1="0", formula2=top)
         prompt = "填写不小于0的整数，没有的填0"
     elif col.kind is ColumnKind.SIGNED_COUNT:
-        dv = DataValidation(type="whole", operator="between", formula1="-999999999", formula2="999999999")
+        dv = DataValidation(type="whole", operator="between", formula1=f"-{top}", formula2=top)
         prompt = "填写整数，可为负数，没有变化的填0"
     else:
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=top)
         prompt = f"填写以{col.unit}为单位的数字（最多{col.decimals}位小数），不写单位"
     dv.allow_blank = True  # Excel cannot require a value; blanks are flagged by the check column instead
     dv.showErrorMessage = True
