@@ -149,6 +149,12 @@ _EXACT = Context(prec=1200, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 def shown(value: object, code: str | None) -> Shown:
     """What a cell holding ``value`` (calamine's: int, float, date, time) shows under ``code``."""
+    # the common cases first: no format, or a whole number under a format that shows whole numbers as they are
+    if code is None and isinstance(value, int | float):
+        return Shown(FormatKind.GENERAL, _general_text(value), True)
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15)
+    if whole and _whole_shown(code):
+        return Shown(FormatKind.NUMBER, str(int(value)), True)  # type: ignore[arg-type]
     with localcontext(_EXACT):
         return _shown(value, code)
 
@@ -156,11 +162,6 @@ def shown(value: object, code: str | None) -> Shown:
 def _shown(value: object, code: str | None) -> Shown:
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return Shown(FormatKind.DATE, date_text(value), False)
-    if code is None and isinstance(value, int | float):
-        return Shown(FormatKind.GENERAL, _general_text(value), True)  # the common cases first
-    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15)
-    if whole and _whole_shown(code):
-        return Shown(FormatKind.NUMBER, str(int(value)), True)
     try:
         number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)  # type: ignore[arg-type]
     except (InvalidOperation, TypeError, ValueError):

@@ -715,6 +715,7 @@ class _Reading:
     ) -> list[Figure]:
         out: list[Figure] = []
         sheet = grid.name if grid else None
+        maxima = {col.kind: self.limits.figure_maximum(spec, col.kind) for col in table.columns}
         for row in table.number_rows:
             r = layout.rows.get(row.id)
             changed = layout.changed_rows.get(row.id)
@@ -743,7 +744,7 @@ class _Reading:
                         )
                     )
                     continue
-                out.append(self._figure(grid, r, c, col, base, self.limits.figure_maximum(spec, col.kind)))
+                out.append(self._figure(grid, r, c, col, base, maxima[col.kind]))
         return out
 
     def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, maximum: Decimal) -> Figure:

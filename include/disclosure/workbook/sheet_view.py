@@ -181,11 +181,11 @@ def _parse_sheet(data: bytes, formats: list[str]) -> SheetView:
     if view.hidden_rows is None:
         return _parse_sheet_tree(data, formats)
     column_of = _column_numbers()
+    styled = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
     for letters, digits, style in cells:
-        if style:
-            code = formats[int(style)] if int(style) < len(formats) else "General"
-            if code != "General":
-                view.formats[(int(digits) - 1, column_of(letters))] = code
+        code = styled.get(style)
+        if code is not None:
+            view.formats[(int(digits) - 1, column_of(letters))] = code
     for start in _FORMULA_START.finditer(data):
         # the formula's cell: the last cell opened before it (a formula is a cell's first child)
         opening = data.rfind(b"<c ", 0, start.start())
@@ -228,9 +228,10 @@ def _column_numbers():
 def _rows_and_columns(data: bytes, view: SheetView, rows=_ROW, columns=_COL) -> None:
     """Hidden rows and columns into ``view``; ``hidden_rows`` None when a row lacks its number."""
     for match in rows.finditer(data):
-        if b"hidden" not in match.group(1) and b"ht=" not in match.group(1) and b" r=" in match.group(1):
-            continue  # neither hidden nor sized: nothing to learn (the common row)
-        attrs = _attrs(match.group(1))
+        raw = match.group(1)
+        if b"hidden" not in raw and b'ht="0' not in raw and b"ht='0" not in raw and b" r=" in raw:
+            continue  # neither hidden nor of zero height: nothing to learn (the common row)
+        attrs = _attrs(raw)
         number = attrs.get("r", "")
         if not number.isdigit():
             view.hidden_rows = None  # type: ignore[assignment]
