@@ -115,9 +115,8 @@ class _Grid:
     def __post_init__(self) -> None:
         # A person does not see hidden rows and columns: they take no part in locating or reading figures.
         view = self.view
-        if view.hidden_rows or view.hidden_columns or view.errors:
-            self.values = [list(row) for row in self.values]
         if view.hidden_rows or view.hidden_columns:
+            self.values = [list(row) for row in self.values]
             for r, row in enumerate(self.values):
                 for c, value in enumerate(row):
                     if view.hidden(r, c):
