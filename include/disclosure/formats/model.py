@@ -302,12 +302,21 @@ class Section(_Model):
         return f"{self.number}、{self.title}"
 
 
-#: Plausible magnitudes when a spec declares none: a figure beyond is a typing error (amounts in the column's unit).
-DEFAULT_MAXIMA = {
-    ColumnKind.COUNT: Decimal(10_000_000),
-    ColumnKind.SIGNED_COUNT: Decimal(10_000_000),
-    ColumnKind.AMOUNT: Decimal(10_000_000),
-}
+class Maxima(_Model):
+    """Plausible magnitudes per column kind (amounts in the column's unit): a larger figure is a typing error."""
+
+    count: Decimal = Decimal(10_000_000)
+    signed_count: Decimal = Decimal(10_000_000)  # the largest |本年增/减|
+    amount: Decimal = Decimal(10_000_000)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Maxima:
+        if not all(m.is_finite() and m > 0 for m in (self.count, self.signed_count, self.amount)):
+            raise ValueError("maxima must be positive numbers")
+        return self
+
+    def __getitem__(self, kind: ColumnKind) -> Decimal:
+        return getattr(self, kind.value)
 
 
 class FormatSpec(_Model):
@@ -318,7 +327,7 @@ class FormatSpec(_Model):
     last_year: int | None = None
     amount_note: str | None = None
     #: largest plausible magnitude per column kind (the admin may override: ``settings.Limits``)
-    maxima: dict[ColumnKind, Decimal] = Field(default_factory=lambda: dict(DEFAULT_MAXIMA))
+    maxima: Maxima = Maxima()
     sections: tuple[Section, ...]
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
@@ -385,11 +394,6 @@ class FormatSpec(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> FormatSpec:
-        missing = set(ColumnKind) - set(self.maxima)
-        if missing or any(not (m > 0 and m.is_finite()) for m in self.maxima.values()):
-            raise ValueError(
-                f"{self.version}: maxima needs a positive number for each of {sorted(ColumnKind)}"
-            )
         table_ids = [t.id for t in self.tables]
         if len(set(table_ids)) != len(table_ids):
             raise ValueError(f"{self.version}: duplicate table ids")
