@@ -149,6 +149,7 @@ def distribute(plan: dict, send: SendTemplate | None = None) -> list[dict]:
 def cover_note(plan: dict, unit, registry, template: Path) -> tuple[str, str]:
     """Subject and body of the Chinese note sent with a unit's template (``templates/cover_note.txt.j2``)."""
     from disclosure.formats import load_spec
+    from disclosure.portal.links import unit_portal_link
     from disclosure.report.environment import get_environment
 
     deadline = deadline_of(plan).astimezone(BUREAU_TZ)
@@ -163,6 +164,7 @@ def cover_note(plan: dict, unit, registry, template: Path) -> tuple[str, str]:
             deadline=deadline.date(),
             attachment=template.name,
             spec=load_spec(plan["format_version"]),
+            portal_link=unit_portal_link(plan["year"], unit.code, deadline),
         )
     )
     return subject, body

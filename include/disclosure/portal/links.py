@@ -156,3 +156,20 @@ def authenticate(
         if row is None or row.revoked_at is not None:
             raise LinkError(f"link generation {claims.generation} of {claims.unit} {claims.year} is not live")
     return claims
+
+
+def unit_portal_link(year: int, unit: str, deadline: datetime, *, actor: str = "distribute") -> str | None:
+    """The URL a unit's cover note carries (issuing its first link when needed), or None when no portal is
+    deployed (``DISCLOSURE_PORTAL_URL`` unset) or the admin has revoked the unit's link."""
+    from disclosure.settings import get_settings
+
+    settings = get_settings()
+    if settings.portal_url is None:
+        return None
+    store = Store.from_settings(settings)
+    try:
+        store.upgrade()
+        link = current_link(store, year, unit, deadline=deadline, keys=settings.secret_keys, actor=actor)
+    finally:
+        store.dispose()
+    return link.url(settings.portal_url) if link else None

@@ -4,7 +4,9 @@ and the audit log of every admin action; ``disclosure links`` end to end."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -88,3 +90,21 @@ def test_links_cli_lists_reissues_revokes_and_shows_the_audit(store, keys, monke
 
     unknown = runner.invoke(main, ["links", "--year", str(YEAR), "--revoke", "U77"])
     assert unknown.exit_code == 2 and "U77" in unknown.output
+
+
+def test_cover_note_carries_the_units_live_link_when_a_portal_is_deployed(store, keys, registry, monkeypatch):
+    from disclosure.pipeline import cover_note
+
+    plan = {"year": YEAR, "deadline": DEADLINE.isoformat(), "format_version": "gov-2019"}
+    unit = registry.unit("U05")
+    monkeypatch.delenv("DISCLOSURE_PORTAL_URL", raising=False)
+    _, without = cover_note(plan, unit, registry, Path("2020_U05.xlsx"))
+    assert "/u/" not in without and "回复至本邮箱" in without
+
+    monkeypatch.setenv("DISCLOSURE_PORTAL_URL", "https://tb.example.gov.cn")
+    _, body = cover_note(plan, unit, registry, Path("2020_U05.xlsx"))
+    url = re.search(r"https://tb\.example\.gov\.cn/u/(\S+)", body)
+    assert url and "通过本单位专属链接上传" in body
+    token = url.group(1)
+    claims = links.authenticate(store, token, keys=keys, grace=GRACE, units=registry.reporting_codes())
+    assert (claims.unit, claims.year, claims.deadline) == ("U05", YEAR, DEADLINE.replace(microsecond=0))
