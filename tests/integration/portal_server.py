@@ -85,7 +85,12 @@ class PortalServer:
 
     def disclosure(self, *args: str) -> str:
         done = subprocess.run(
-            [str(BIN / "disclosure"), *args], env=self.env, cwd=REPO, capture_output=True, text=True, check=True
+            [str(BIN / "disclosure"), *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return done.stdout
 
