@@ -62,6 +62,19 @@ def _issue(session: Session, year: int, unit: str, generation: int, actor: str) 
     return row
 
 
+def _revoke(session: Session, row: PortalLink, actor: str, detail: str = "") -> None:
+    row.revoked_at, row.revoked_by = utcnow(), actor
+    audit.add(
+        session,
+        year=row.year,
+        unit=row.unit,
+        action=audit.Action.LINK_REVOKED,
+        actor=actor,
+        generation=row.generation,
+        detail=detail,
+    )
+
+
 def _link(row: PortalLink, deadline: datetime, keys: Sequence[str]) -> UnitLink:
     claims = LinkClaims(unit=row.unit, year=row.year, generation=row.generation, deadline=deadline)
     return UnitLink(
@@ -98,15 +111,7 @@ def revoke(store: Store, year: int, unit: str, *, actor: str) -> int | None:
         row = _current(session, year, unit)
         if row is None or row.revoked_at is not None:
             return None
-        row.revoked_at, row.revoked_by = utcnow(), actor
-        audit.add(
-            session,
-            year=year,
-            unit=unit,
-            action=audit.Action.LINK_REVOKED,
-            actor=actor,
-            generation=row.generation,
-        )
+        _revoke(session, row, actor)
         return row.generation
 
 
@@ -117,16 +122,7 @@ def reissue(
     with store.session() as session:
         row = _current(session, year, unit)
         if row is not None and row.revoked_at is None:
-            row.revoked_at, row.revoked_by = utcnow(), actor
-            audit.add(
-                session,
-                year=year,
-                unit=unit,
-                action=audit.Action.LINK_REVOKED,
-                actor=actor,
-                generation=row.generation,
-                detail="重新签发",
-            )
+            _revoke(session, row, actor, detail="重新签发")
         new = _issue(session, year, unit, (row.generation if row else 0) + 1, actor)
         return _link(new, deadline, keys)
 
