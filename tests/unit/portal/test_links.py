@@ -108,3 +108,23 @@ def test_cover_note_carries_the_units_live_link_when_a_portal_is_deployed(store,
     token = url.group(1)
     claims = links.authenticate(store, token, keys=keys, grace=GRACE, units=registry.reporting_codes())
     assert (claims.unit, claims.year, claims.deadline) == ("U05", YEAR, DEADLINE.replace(microsecond=0))
+
+
+@pytest.mark.postgres
+@pytest.mark.integration
+def test_link_generations_on_postgresql(keys, registry, data_dir):
+    from disclosure.store import Store
+    from tests.store_backends import postgres_database
+
+    with postgres_database() as url:
+        store = Store.from_url(url, archive_dir=data_dir / "archive")
+        store.upgrade()
+        try:
+            old = links.current_link(store, YEAR, "U05", deadline=DEADLINE, keys=keys, actor="admin:a")
+            new = links.reissue(store, YEAR, "U05", deadline=DEADLINE, keys=keys, actor="admin:a")
+            with pytest.raises(LinkError):
+                _auth(store, keys, old, registry)
+            assert _auth(store, keys, new, registry).generation == 2
+            assert len(audit.events(store, YEAR, "U05")) == 3
+        finally:
+            store.dispose()
