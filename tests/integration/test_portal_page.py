@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.integration.airflow_server import BIN, REPO
+from tests.integration.airflow_server import REPO
 from tests.integration.portal_server import PortalServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -30,12 +29,11 @@ DEADLINE = f"{date.today().year + 1}-01-15"
 FAULT_SHEET, FAULT_CELL = "二、主动公开政府信息情况", "B4"
 
 
-def sample(out: Path, *, faulty: bool) -> Path:
-    args = [str(BIN / "disclosure"), "sample", "--year", str(YEAR), "--out", str(out)]
-    printed = subprocess.run(
-        [*args, "--faulty"] if faulty else args, check=True, capture_output=True, text=True
-    )
-    [line] = [line for line in printed.stdout.splitlines() if f"_{UNIT}_" in line]
+def sample(portal: PortalServer, out: Path, *, faulty: bool) -> Path:
+    """U05's sample return, written with the portal's settings (its key signs the templates)."""
+    args = ["sample", "--year", str(YEAR), "--out", str(out)]
+    printed = portal.disclosure(*([*args, "--faulty"] if faulty else args))
+    [line] = [line for line in printed.splitlines() if f"_{UNIT}_" in line]
     if faulty:
         assert f"{FAULT_SHEET}!{FAULT_CELL}" in line, line
     return Path(line.split("\t")[0])
@@ -52,8 +50,8 @@ def portal(tmp_path_factory):
 def test_unit_uploads_faulty_then_corrected_return(portal: PortalServer, tmp_path: Path):
     from playwright.sync_api import sync_playwright
 
-    faulty = sample(tmp_path / "faulty", faulty=True)
-    corrected = sample(tmp_path / "corrected", faulty=False)
+    faulty = sample(portal, tmp_path / "faulty", faulty=True)
+    corrected = sample(portal, tmp_path / "corrected", faulty=False)
     link = portal.link(UNIT, YEAR, DEADLINE)
     shots = tmp_path / "screenshots"
     shots.mkdir()
