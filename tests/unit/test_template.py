@@ -78,9 +78,28 @@ def test_identity_in_hidden_sheet_and_document_properties(case, book):
         "template_revision": TEMPLATE_REVISION,
     }
     assert tuple(hidden) == IDENTITY_KEYS
+    signature = hidden.pop("signature")
     assert hidden == expected
     props = {p.name: p.value for p in book.custom_doc_props.props}
-    assert props == {f"disclosure_{k}": v for k, v in expected.items()}
+    assert props == {f"disclosure_{k}": v for k, v in {**expected, "signature": signature}.items()}
+
+
+def test_the_identity_is_signed_for_its_unit_with_the_newest_key(case, book):
+    from disclosure.settings import get_settings
+    from disclosure.workbook.signature import verify_signature
+
+    spec, year, _ = case
+    ws = book[IDENTITY_SHEET]
+    hidden = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    signed = verify_signature(hidden["signature"], get_settings().secret_keys[:1])
+    assert signed is not None
+    assert (signed.unit_code, signed.year, signed.format_version, signed.template_revision) == (
+        UNIT[0],
+        str(year),
+        spec.version,
+        TEMPLATE_REVISION,
+    )
+    assert verify_signature(hidden["signature"], ["another-key-that-did-not-sign-0123456789"]) is None
 
 
 def test_cover_prefilled_and_locked_inputs_unlocked(case, book):

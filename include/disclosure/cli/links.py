@@ -33,7 +33,12 @@ def _actor() -> str:
     metavar="UNIT",
     help="作废并重新签发此单位的链接 (revoke and issue a new one)",
 )
-@click.option("--audit", "show_audit", is_flag=True, help="查看填报平台审计日志 (the portal's audit log)")
+@click.option(
+    "--audit",
+    "show_audit",
+    is_flag=True,
+    help="查看审计日志：上传、链接的签发与作废、人工采用 (the audit trail)",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON (machine-readable output)")
 @store_options
 def command(
@@ -52,10 +57,10 @@ def command(
     Print each unit's personal portal link (issued the first time it is asked for), revoke or re-issue one
     unit's link, or read the audit log. Links are valid until the deadline plus DISCLOSURE_PORTAL_GRACE_DAYS.
     """
-    from disclosure.pipeline import parse_deadline
     from disclosure.portal import audit, links
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
+    from disclosure.workflow.calendar import parse_deadline
 
     if sum(bool(x) for x in (revoke_unit, reissue_unit, show_audit)) > 1:
         raise click.UsageError("--revoke、--reissue 与 --audit 只能选一个")
@@ -74,13 +79,18 @@ def command(
         if show_audit:
             entries = audit.events(store, year, only)
             if as_json:
-                click.echo(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2))
+                out = [{**e.to_dict(), "action_label": audit.label(e.action)} for e in entries]
+                click.echo(json.dumps(out, ensure_ascii=False, indent=2))
             for e in [] if as_json else entries:
-                extra = f" 提交#{e.submission_id}" if e.submission_id else ""
-                gen = f" 第{e.generation}版" if e.generation else ""
+                gen = f" 第{e.detail['generation']}版" if e.detail.get("generation") else ""
+                client = f" {e.detail['client']}" if e.detail.get("client") else ""
+                extra = f" 报送#{e.submission_id}" if e.submission_id else ""
+                rest = {k: v for k, v in e.detail.items() if k not in ("generation", "client", "note")}
+                note = " ".join(
+                    filter(None, [e.detail.get("note", ""), *(f"{k}={v}" for k, v in rest.items())])
+                )
                 click.echo(
-                    f"{when(e.at)}  {e.unit}  {e.action.label}{gen}  {e.actor}"
-                    f"{' ' + e.client if e.client else ''}{extra}  {e.detail}".rstrip()
+                    f"{when(e.at)}  {e.unit or '—'}  {audit.label(e.action)}{gen}  {e.actor}{client}{extra}  {note}".rstrip()
                 )
             return
         if revoke_unit:

@@ -37,6 +37,12 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+def blocks_acceptance(severity: Severity | str, justified: bool) -> bool:
+    """The one rule of what keeps a return from being accepted: an error always; a warning until the unit
+    justifies it (差异说明 on the cover sheet). Findings, the store and the intake all ask this function."""
+    return Severity(str(getattr(severity, "value", severity)).lower()) is Severity.ERROR or not justified
+
+
 class Column(_Model):
     id: str = Field(pattern=f"^{_ID}$")
     label: str

@@ -86,7 +86,7 @@ def beijing(moment: datetime | None) -> str:
     """A timestamp as the unit reads it, labelled: «2021-01-10 14:03（北京时间）»."""
     if moment is None:
         return "—"
-    from disclosure.pipeline import BUREAU_TZ
+    from disclosure.workflow.calendar import BUREAU_TZ
 
     return moment.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 
@@ -162,15 +162,15 @@ def create_app(portal: Portal | None = None) -> FastAPI:
         token: str, claims: LinkClaims, *, chosen: int | None = None, error: str = "", status_code: int = 200
     ) -> HTMLResponse:
         registry, store = portal.registry, portal.store
-        sent = list(reversed(store.submissions(claims.year, claims.unit)))
-        mine = {s.id for s in sent} | _uploaded_ids(claims)
+        sent = _sent(claims)
+        mine = {s.id for s in sent}
         shown: SubmissionInfo | None = None
         if chosen is not None and chosen in mine:
             shown = store.submission(chosen)
         elif chosen is None and sent:
             shown = sent[0]
         validation = store.latest_validation(shown.id) if shown is not None else None
-        feedback = shown is not None and feedback_file(portal.settings, claims.year, shown.id).is_file()
+        feedback = shown is not None and feedback_file(portal.settings, claims.year, shown.id) is not None
         return _render(
             "unit.html.j2",
             status_code,
@@ -190,14 +190,10 @@ def create_app(portal: Portal | None = None) -> FastAPI:
             max_mb=f"{portal.settings.limits.max_file_bytes / 1024 / 1024:.0f}",
         )
 
-    def _uploaded_ids(claims: LinkClaims) -> set[int]:
-        """Submissions made through this unit's link (a file naming another unit is filed under that unit,
-        but its verdict is still shown to the unit that sent it)."""
-        return {
-            e.submission_id
-            for e in audit.events(portal.store, claims.year, claims.unit)
-            if e.action is audit.Action.UPLOAD and e.submission_id is not None
-        }
+    def _sent(claims: LinkClaims) -> list[SubmissionInfo]:
+        """Every file of the unit for the year, whichever receiver got it, newest first (a file sent through
+        its link is filed under it, whatever the file claims)."""
+        return list(reversed(portal.store.submissions(claims.year, claims.unit)))
 
     @app.get(UNIT_PATH + "{token}", response_class=HTMLResponse)
     def unit_page(token: str, s: int | None = None) -> Response:
@@ -229,9 +225,9 @@ def create_app(portal: Portal | None = None) -> FastAPI:
         claims = _gate(token)
         if isinstance(claims, Response):
             return claims
-        mine = {s.id for s in portal.store.submissions(claims.year, claims.unit)} | _uploaded_ids(claims)
-        path = feedback_file(portal.settings, claims.year, submission_id)
-        if submission_id not in mine or not path.is_file():
+        mine = {s.id for s in _sent(claims)}
+        path = feedback_file(portal.settings, claims.year, submission_id) if submission_id in mine else None
+        if path is None:
             return _render("not_found.html.j2", 404)
         return FileResponse(
             path,
@@ -273,26 +269,24 @@ def create_app(portal: Portal | None = None) -> FastAPI:
             verdict = await _in_thread(
                 check_upload,
                 received.path,
+                original_name=received.name,
                 unit=claims.unit,
                 year=claims.year,
                 store=portal.store,
                 registry=portal.registry,
                 settings=portal.settings,
             )
-            state = verdict.state.label if verdict.state else "无法读取"
+            state = verdict.status.label
             audit.record(
                 portal.store,
                 action=audit.Action.UPLOAD,
-                submission_id=verdict.submission_id,
+                submission_id=verdict.id,
                 detail=f"{received.name}（{received.size} 字节）：{state}，错误 {verdict.errors}，提示 {verdict.warnings}",
                 **event,
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        target = f"{UNIT_PATH}{token}"
-        if verdict.submission_id is not None:
-            target += f"?s={verdict.submission_id}#verdict"
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(f"{UNIT_PATH}{token}?s={verdict.id}#verdict", status_code=303)
 
     return app
 

@@ -1,30 +1,30 @@
-"""The portal's audit log: every upload through a unit's link and every admin action on links.
+"""The portal's entries in the store's audit trail (``audit_events``): every upload through a unit's link and
+every admin action on links, next to the intake's own entries (an acceptance by hand …).
 
-Written in the same transaction as what it records where there is one (issuing, revoking), so the log never
-misses an action that took effect. The admin reads it with ``disclosure links --year Y --audit``.
+Issuing and revoking a link write their entry in the same transaction as the change, so the trail never misses
+an action that took effect. The admin reads the year's trail with ``disclosure links --year Y --audit``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from disclosure.portal.records import PortalAuditEvent
-from disclosure.store import Store
+from disclosure.store import AuditRecord, Store
+from disclosure.store.schema import AuditEvent, utcnow
 
 #: The actor of what a unit does through its link (the admin's actions carry the admin's account).
 LINK_ACTOR = "link"
 
 
 class Action(StrEnum):
-    LINK_ISSUED = "link_issued"
-    LINK_REVOKED = "link_revoked"
-    UPLOAD = "upload"  # a file reached the intake (whatever its verdict)
-    UPLOAD_REFUSED = "upload_refused"  # refused before the intake: too large, empty, bad form token
+    LINK_ISSUED = "portal_link_issued"
+    LINK_REVOKED = "portal_link_revoked"
+    UPLOAD = "portal_upload"  # a file reached the intake (whatever its verdict)
+    UPLOAD_REFUSED = "portal_upload_refused"  # refused before the intake: too large, bad form token
 
     @property
     def label(self) -> str:
@@ -37,33 +37,21 @@ ACTION_LABELS = {
     Action.UPLOAD: "上传文件",
     Action.UPLOAD_REFUSED: "拒绝上传",
 }
+#: Labels of the intake's own actions that share the trail.
+OTHER_LABELS = {"manual_acceptance": "人工采用"}
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    year: int
-    unit: str
-    action: Action
-    actor: str
-    generation: int | None
-    submission_id: int | None
-    client: str | None
-    detail: str
+def label(action: str) -> str:
+    """The Chinese name of any action in the trail (its code when it has none)."""
+    try:
+        return Action(action).label
+    except ValueError:
+        return OTHER_LABELS.get(action, action)
 
-    def to_dict(self) -> dict:
-        return {
-            "at": self.at.isoformat(),
-            "year": self.year,
-            "unit": self.unit,
-            "action": self.action.value,
-            "action_label": self.action.label,
-            "actor": self.actor,
-            "generation": self.generation,
-            "submission_id": self.submission_id,
-            "client": self.client,
-            "detail": self.detail,
-        }
+
+def _detail(generation: int | None, client: str | None, note: str) -> dict[str, Any]:
+    detail = {"generation": generation, "client": client, "note": note}
+    return {k: v for k, v in detail.items() if v not in (None, "")}
 
 
 def add(
@@ -78,44 +66,28 @@ def add(
     client: str | None = None,
     detail: str = "",
 ) -> None:
-    """Add one event inside the caller's unit of work."""
+    """Add one entry inside the caller's unit of work (``detail``: a note in Chinese)."""
     session.add(
-        PortalAuditEvent(
+        AuditEvent(
+            at=utcnow(),
+            actor=actor,
+            action=action.value,
             year=year,
             unit=unit,
-            action=action.value,
-            actor=actor,
-            generation=generation,
             submission_id=submission_id,
-            client=client,
-            detail=detail,
+            detail=json.dumps(_detail(generation, client, detail), ensure_ascii=False, sort_keys=True),
         )
     )
 
 
-def record(store: Store, **event) -> None:
-    """Add one event in a unit of work of its own (see :func:`add` for the fields)."""
+def record(store: Store, **entry: Any) -> None:
+    """Add one entry in a unit of work of its own (see :func:`add` for the fields)."""
     with store.session() as session:
-        add(session, **event)
+        add(session, **entry)
 
 
-def events(store: Store, year: int, unit: str | None = None) -> list[AuditEntry]:
-    """The year's events (optionally of one unit), oldest first."""
-    query = select(PortalAuditEvent).where(PortalAuditEvent.year == year)
-    if unit is not None:
-        query = query.where(PortalAuditEvent.unit == unit)
-    with store.session() as session:
-        return [
-            AuditEntry(
-                at=row.at,
-                year=row.year,
-                unit=row.unit,
-                action=Action(row.action),
-                actor=row.actor,
-                generation=row.generation,
-                submission_id=row.submission_id,
-                client=row.client,
-                detail=row.detail,
-            )
-            for row in session.scalars(query.order_by(PortalAuditEvent.at, PortalAuditEvent.id))
-        ]
+def events(
+    store: Store, year: int, unit: str | None = None, action: Action | None = None
+) -> list[AuditRecord]:
+    """The year's trail (optionally of one unit, one action), oldest first."""
+    return store.events(year=year, unit=unit, action=action.value if action else None)

@@ -1,57 +1,62 @@
 """The portal's one road into the intake: an uploaded file, the unit its link authenticates, and the year.
 
-Everything the portal does with a received file goes through :func:`check_upload`, so moving to another intake
-entry point is one edit here. Today it calls :func:`disclosure.intake.accept_files` with the link's unit and
-year as what the file must be (a file claiming another unit or year is refused with a finding), checks at once
-in this process, and writes the feedback workbook for the unit to download.
+The upload becomes a submission through :func:`disclosure.intake.receive` with the channel ``portal`` and the
+link's unit as its authenticated sender (so it is filed under that unit and year whatever the file claims),
+and is checked at once in this process by :func:`disclosure.intake.check`: a file that claims another unit or
+year is 已拒收 (nothing of either unit changes), the others are validated (校验未通过 / 已通过) with their
+feedback workbook. Accepting a passed return is the yearly DAG's step: its unit task finds this submission in
+the store as the unit's newest, like any other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from disclosure.intake import CheckResult
 from disclosure.registry import Registry
 from disclosure.settings import Settings
-from disclosure.store import Store, SubmissionStatus
+from disclosure.store import Channel, Store
 
-#: The intake's name for this receiver.
-CHANNEL = "portal"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    submission_id: int | None
-    state: SubmissionStatus | None
-    accepted: bool
-    usable: bool
-    errors: int
-    warnings: int
-    feedback: Path | None
+CHANNEL = Channel.PORTAL
 
 
-def feedback_file(settings: Settings, year: int, submission_id: int) -> Path:
-    """Where the portal keeps the feedback workbook of one submission (only ever served to its unit)."""
-    return settings.feedback(year) / CHANNEL / f"{submission_id}-校验结果.xlsx"
+def feedback_folder(settings: Settings, year: int, submission_id: int) -> Path:
+    """Where the feedback workbook of one portal submission goes (only ever served to its unit)."""
+    return settings.feedback(year) / CHANNEL.value / str(submission_id)
+
+
+def feedback_file(settings: Settings, year: int, submission_id: int) -> Path | None:
+    found = sorted(feedback_folder(settings, year, submission_id).glob("*.xlsx"))
+    return found[0] if found else None
 
 
 def check_upload(
-    path: Path, *, unit: str, year: int, store: Store, registry: Registry, settings: Settings
-) -> Verdict:
-    """Receive, check and (when nothing blocks) accept one uploaded file for ``unit``'s return of ``year``."""
-    from disclosure.intake import accept_files
-    from disclosure.validation.feedback import write_feedback
+    path: Path,
+    *,
+    original_name: str,
+    unit: str,
+    year: int,
+    store: Store,
+    registry: Registry,
+    settings: Settings,
+) -> CheckResult:
+    """Receive and check one uploaded file as ``unit``'s return of ``year``."""
+    from disclosure.intake import check, receive
 
-    [result] = accept_files([path], store, registry, expected_unit=unit, expected_year=year)
-    feedback = None
-    if result.submission is not None and result.usable and result.findings:
-        feedback = write_feedback(path, result.findings, feedback_file(settings, year, result.submission.id))
-    return Verdict(
-        submission_id=result.submission.id if result.submission else None,
-        state=result.status,
-        accepted=result.accepted,
-        usable=result.usable,
-        errors=result.errors,
-        warnings=result.warnings,
-        feedback=feedback,
+    submission = receive(
+        path,
+        channel=CHANNEL,
+        sender=unit,
+        for_year=year,
+        original_name=original_name,
+        store=store,
+        registry=registry,
+    )
+    return check(
+        submission.id,
+        store=store,
+        registry=registry,
+        keys=settings.secret_keys,
+        expected_year=year,
+        feedback_dir=feedback_folder(settings, year, submission.id),
     )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from disclosure.formats import Cell, Severity
+from disclosure.formats.model import blocks_acceptance
 
 #: Rule id of a file that cannot be used at all (not a workbook, protected, no template identity...).
 READ_RULE = "READ"
@@ -55,7 +56,7 @@ class Finding:
     @property
     def blocks_acceptance(self) -> bool:
         """Errors always block; a warning blocks until the unit justifies it on the cover sheet."""
-        return self.is_error or not self.justified
+        return blocks_acceptance(self.severity, self.justified)
 
     def location(self) -> str:
         if self.sheet and self.cell:

@@ -7,7 +7,7 @@ each return's year, writes Data Docs for the run and, on request, a feedback wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -109,6 +109,38 @@ def _reader_findings(returns: Sequence[UnitReturn], findings: list[Finding]) -> 
     return out
 
 
+def findings_per_return(
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    *,
+    previous: Previous | None = None,
+    justified: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+    docs_dir: Path | None = None,
+) -> tuple[list[list[Finding]], RunResult]:
+    """:func:`run_validation`, with each return's findings apart (in the order of ``returns``; matched by each
+    return's ``path``, which must tell the returns apart)."""
+    findings, run = run_validation(
+        returns, spec, previous=previous, justified=justified, run_id=run_id, docs_dir=docs_dir
+    )
+    by_file: dict[str | None, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    return [list(by_file.get(_file_of(ret), [])) for ret in returns], run
+
+
+def no_format_finding(ret: UnitReturn, file: str) -> Finding:
+    """No format is in force for the year the return claims."""
+    return Finding(
+        rule=READ_RULE,
+        severity=Severity.ERROR,
+        message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
+        unit=ret.unit,
+        file=file,
+        actual=str(ret.year),
+    )
+
+
 def validate_returns(
     returns: Sequence[UnitReturn],
     spec: FormatSpec,
@@ -131,6 +163,7 @@ class FileResult:
     unit_return: UnitReturn | None = None
     usable: bool = True  # False: the file could not be used at all (exit code 2)
     feedback: Path | None = None
+    refused: bool = False  # not a valid return of the unit it claims (see ``screen``): not validated
 
     @property
     def unit(self) -> str | None:
@@ -225,13 +258,15 @@ def validate_files(
     docs: bool = True,
     run_id: str | None = None,
     feedback_dir: Path | None = None,
+    screen: Callable[[UnitReturn, str], list[Finding]] | None = None,
 ) -> ValidationReport:
     """Read and validate workbooks; one GX run per format version among them.
 
     ``format_version`` overrides the format chosen by each return's year (an unknown version raises
     ``SpecError``: a usage error). With ``year`` (the year being collected), a return of another year is an
     error and the format is the one in force for ``year``. Data Docs go to ``settings.validation_docs/<run id>`` unless ``docs`` is
-    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there.
+    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there. ``screen``
+    (the intake's identity check) refuses a return before validation: its findings are the file's findings.
     """
     from disclosure.settings import get_settings
 
@@ -245,22 +280,17 @@ def validate_files(
         ret = result.unit_return
         if ret is None:
             continue
+        refusals = screen(ret, str(result.path)) if screen is not None else []
+        if refusals:
+            result.findings, result.refused = list(refusals), True
+            continue
         if year is not None and ret.year != year:
             result.findings.append(year_finding(ret, year, str(result.path)))
         try:
             spec = _spec_for(ret, format_version, year)
         except SpecError:
             result.usable = False
-            result.findings.append(
-                Finding(
-                    rule=READ_RULE,
-                    severity=Severity.ERROR,
-                    message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
-                    unit=ret.unit,
-                    file=str(result.path),
-                    actual=str(ret.year),
-                )
-            )
+            result.findings.append(no_format_finding(ret, str(result.path)))
             continue
         groups.setdefault(spec.version, (spec, []))[1].append(result)
 
@@ -270,22 +300,19 @@ def validate_files(
         if docs:
             docs_dir = run_dir if len(groups) == 1 else run_dir / version
         returns = [r.unit_return for r in results if r.unit_return is not None]
-        findings, run = run_validation(
+        per_return, run = findings_per_return(
             returns, spec, previous=previous, justified=justified, run_id=report.run_id, docs_dir=docs_dir
         )
         if run.docs_index is not None:
             report.docs.append(run.docs_index)
-        by_file: dict[str | None, list[Finding]] = {}
-        for finding in findings:
-            by_file.setdefault(finding.file, []).append(finding)
-        for result in results:
-            result.findings.extend(by_file.get(str(result.path), []))
+        for result, found in zip(results, per_return, strict=True):
+            result.findings.extend(found)
 
     if feedback_dir is not None:
         from disclosure.validation.feedback import feedback_path, write_feedback
 
         for result in report.files:
-            if result.usable and result.unit_return is not None and result.findings:
+            if result.usable and not result.refused and result.unit_return is not None and result.findings:
                 out = feedback_path(feedback_dir, result.path, unit=result.unit_return.unit)
                 result.feedback = write_feedback(result.path, result.findings, out)
     return report

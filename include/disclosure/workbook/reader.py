@@ -277,6 +277,7 @@ class _Reading:
             unit_code=identity.get("unit_code", ""),
             unit_name=identity.get("unit_name", ""),
             template_revision=revision,
+            signature=identity.get("signature", ""),
             contact=cover.get("contact", ""),
             phone=cover.get("phone", ""),
             justification=cover.get("justification", ""),

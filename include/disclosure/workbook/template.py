@@ -272,7 +272,9 @@ def _blank_check(first: str, last: str, count: int, rule_id: str) -> tuple[str, 
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> dict[str, str]:
+def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str, key: str) -> dict[str, str]:
+    from disclosure.workbook.signature import sign_identity
+
     values = {
         "generator": GENERATOR,
         "format_version": spec.version,
@@ -281,8 +283,18 @@ def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> di
         "unit_name": unit_name,
         "template_revision": TEMPLATE_REVISION,
     }
+    values["signature"] = sign_identity(values, key)
     assert tuple(values) == IDENTITY_KEYS
     return values
+
+
+def _signing_key(key: str | None) -> str:
+    """The given key, else the bureau's newest (a missing key is a :class:`SettingsError` saying how to set one)."""
+    if key:
+        return key
+    from disclosure.settings import get_settings
+
+    return get_settings().secret_keys[0]
 
 
 def _style(cell, *, font_size: float = 11, bold: bool = False, name: str = _BODY_FONT, align=_CENTER) -> None:
@@ -697,9 +709,12 @@ def _write_identity(wb: Workbook, identity: Mapping[str, str]) -> None:
         wb.custom_doc_props.append(StringProperty(name=f"{DOC_PROPERTY_PREFIX}{key}", value=value))
 
 
-def build_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> Workbook:
-    """The fill-in workbook of ``unit_code`` for report ``year`` in format ``spec``, in memory."""
-    identity = _identity(spec, year, unit_code, unit_name)
+def build_template(
+    spec: FormatSpec, year: int, unit_code: str, unit_name: str, *, signing_key: str | None = None
+) -> Workbook:
+    """The fill-in workbook of ``unit_code`` for report ``year`` in format ``spec``, in memory, its identity
+    signed with ``signing_key`` (default: the bureau's newest secret key)."""
+    identity = _identity(spec, year, unit_code, unit_name, _signing_key(signing_key))
     wb = Workbook()
     _write_cover(wb, spec, identity)
     _write_instructions(wb, spec, identity)
@@ -714,10 +729,18 @@ def build_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str) 
     return wb
 
 
-def write_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str, path: Path) -> Path:
+def write_template(
+    spec: FormatSpec,
+    year: int,
+    unit_code: str,
+    unit_name: str,
+    path: Path,
+    *,
+    signing_key: str | None = None,
+) -> Path:
     """Write the fill-in workbook of ``unit_code`` for report ``year`` in format ``spec`` to ``path``."""
     path = Path(path)
-    wb = build_template(spec, year, unit_code, unit_name)
+    wb = build_template(spec, year, unit_code, unit_name, signing_key=signing_key)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -733,11 +756,12 @@ def template_file_name(year: int, unit_code: str, unit_name: str) -> str:
 def write_templates(spec: FormatSpec, year: int, units: Iterable, folder: Path) -> list[Path]:
     """One template per unit (objects with ``code`` and ``name``) in ``folder``; returns the paths written."""
     folder = Path(folder)
+    key = _signing_key(None)
     paths = []
     for unit in units:
         name = getattr(unit, "short_name", "") or unit.name
         path = folder / template_file_name(year, unit.code, name)
-        paths.append(write_template(spec, year, unit.code, unit.name, path))
+        paths.append(write_template(spec, year, unit.code, unit.name, path, signing_key=key))
     return paths
 
 

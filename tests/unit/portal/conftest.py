@@ -10,18 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from disclosure.pipeline import BUREAU_TZ
+from disclosure.workflow.calendar import BUREAU_TZ
 
 YEAR = 2020
+#: One key for the session: the sample returns are signed with it once, every test's portal verifies with it.
+KEY = secrets.token_urlsafe(32)
 #: A deadline still ahead, so the links are live (the sample year itself is long past).
 DEADLINE = datetime.now(BUREAU_TZ).replace(microsecond=0) + timedelta(days=30)
 
 
 @pytest.fixture
 def keys(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
-    key = secrets.token_urlsafe(32)
-    monkeypatch.setenv("DISCLOSURE_SECRET_KEY", key)
-    return (key,)
+    monkeypatch.setenv("DISCLOSURE_SECRET_KEY", KEY)
+    return (KEY,)
 
 
 @pytest.fixture
@@ -74,7 +75,9 @@ def samples(tmp_path_factory, registry) -> dict[str, dict[str, Path]]:
     from disclosure.workbook.sample import write_sample_returns
 
     out = {}
-    for kind, faulty in (("clean", False), ("faulty", True)):
-        folder = tmp_path_factory.mktemp(kind)
-        out[kind] = {r.unit: r.path for r in write_sample_returns(YEAR, folder, registry, faulty=faulty)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DISCLOSURE_SECRET_KEY", KEY)  # the templates' signatures
+        for kind, faulty in (("clean", False), ("faulty", True)):
+            folder = tmp_path_factory.mktemp(kind)
+            out[kind] = {r.unit: r.path for r in write_sample_returns(YEAR, folder, registry, faulty=faulty)}
     return out

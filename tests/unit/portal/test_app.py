@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from disclosure.portal import audit
+from disclosure.store import SubmissionStatus
 from tests.unit.portal.conftest import DEADLINE, YEAR
 from tests.unit.test_reader import FILE_CASES
 
@@ -89,24 +90,37 @@ def test_faulty_return_shows_findings_with_cells_and_feedback(client, link, samp
     path = Path(store.archive_dir).parent / "fb.xlsx"
     path.write_bytes(feedback.content)
     assert "校验结果" in load_workbook(path, read_only=True).sheetnames
-    [event] = [e for e in audit.events(store, YEAR, "U05") if e.action is audit.Action.UPLOAD]
-    assert (
-        event.actor == audit.LINK_ACTOR and event.submission_id is not None and "校验未通过" in event.detail
-    )
+    [event] = audit.events(store, YEAR, "U05", audit.Action.UPLOAD)
+    assert event.actor == audit.LINK_ACTOR and event.submission_id is not None
+    assert "校验未通过" in event.detail["note"] and event.detail["generation"] == 1
 
 
-def test_valid_return_passes_and_becomes_current(client, link, samples, store):
+def test_valid_return_passes_for_the_dag_to_accept(client, link, samples, store):
     response = upload(client, link("U05"), samples["clean"]["U05"])
     assert response.status_code == 200
-    assert 'id="state"' in response.text and "已通过" in text(response.text)
-    assert store.latest_submission(YEAR, "U05").status.value in ("passed", "accepted")
+    assert 'data-state="passed"' in response.text and "已通过" in text(response.text)
+    newest = store.latest_submission(YEAR, "U05")
+    assert newest.status is SubmissionStatus.PASSED and newest.channel == "portal" and newest.sender == "U05"
+    assert not store.current_figure_records(YEAR, "U05")  # accepting is the DAG's step
 
 
 def test_another_units_file_through_u05_link_is_refused(client, link, samples, store):
     response = upload(client, link("U05"), samples["clean"]["U03"])
     body = text(response.text)
-    assert "校验未通过" in body and "此文件属于单位“U03”，不是“U05”" in body
+    assert "已拒收" in body and "此文件属于单位“U03”，而报送单位为“U05”" in body
+    assert store.latest_submission(YEAR, "U05").status is SubmissionStatus.REFUSED
+    assert not store.submissions(YEAR, "U03")  # filed under the sender: U03's returns are untouched
     assert not store.current_figure_records(YEAR, "U05") and not store.current_figure_records(YEAR, "U03")
+
+
+def test_a_return_of_another_year_through_the_years_link_is_refused(client, link, store, tmp_path, keys):
+    from disclosure.registry import load_registry
+    from disclosure.workbook.sample import write_sample_returns
+
+    [other] = [r.path for r in write_sample_returns(YEAR + 1, tmp_path, load_registry()) if r.unit == "U05"]
+    body = text(upload(client, link("U05"), other).text)
+    assert "已拒收" in body and f"此文件是 {YEAR + 1} 年度的报表，这里报送的是 {YEAR} 年度" in body
+    assert not store.submissions(YEAR + 1)
 
 
 def test_feedback_of_another_unit_is_not_served(client, link, samples):
@@ -153,8 +167,7 @@ def test_upload_without_or_with_a_wrong_form_token_is_refused(client, link, samp
         response = upload(client, link("U05"), samples["clean"]["U05"], token=token)
         assert response.status_code == 403 and "页面已过期" in response.text
     assert nothing_touched(store, data_dir)
-    refused = [e for e in audit.events(store, YEAR, "U05") if e.action is audit.Action.UPLOAD_REFUSED]
-    assert len(refused) == 3
+    assert len(audit.events(store, YEAR, "U05", audit.Action.UPLOAD_REFUSED)) == 3
 
 
 def _other_links_form_token(client, link) -> str:

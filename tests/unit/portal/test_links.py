@@ -40,7 +40,7 @@ def test_reissue_revokes_the_old_link_and_the_new_one_works(store, keys, registr
     with pytest.raises(LinkError, match="not live"):
         _auth(store, keys, old, registry)
     assert _auth(store, keys, new, registry).generation == 2
-    events = [(e.action, e.generation, e.actor) for e in audit.events(store, YEAR, "U05")]
+    events = [(e.action, e.detail["generation"], e.actor) for e in audit.events(store, YEAR, "U05")]
     assert events == [
         (audit.Action.LINK_ISSUED, 1, "admin:a"),
         (audit.Action.LINK_REVOKED, 1, "admin:b"),
@@ -85,17 +85,21 @@ def test_links_cli_lists_reissues_revokes_and_shows_the_audit(store, keys, monke
     ]
 
     log = runner.invoke(main, ["links", "--year", str(YEAR), "--audit", "--unit", "U05", "--json"])
-    actions = [(e["action"], e["generation"]) for e in json.loads(log.stdout)]
-    assert actions == [("link_issued", 1), ("link_revoked", 1), ("link_issued", 2), ("link_revoked", 2)]
+    actions = [(e["action"], e["detail"]["generation"]) for e in json.loads(log.stdout)]
+    issued, revoked = "portal_link_issued", "portal_link_revoked"
+    assert actions == [(issued, 1), (revoked, 1), (issued, 2), (revoked, 2)]
 
     unknown = runner.invoke(main, ["links", "--year", str(YEAR), "--revoke", "U77"])
     assert unknown.exit_code == 2 and "U77" in unknown.output
 
 
 def test_cover_note_carries_the_units_live_link_when_a_portal_is_deployed(store, keys, registry, monkeypatch):
-    from disclosure.pipeline import cover_note
+    from disclosure.workflow.calendar import RunPlan
+    from disclosure.workflow.notices import cover_note
 
-    plan = {"year": YEAR, "deadline": DEADLINE.isoformat(), "format_version": "gov-2019"}
+    plan = RunPlan.of(
+        {"year": YEAR, "deadline": DEADLINE.isoformat(), "format_version": "gov-2019", "units": []}
+    )
     unit = registry.unit("U05")
     monkeypatch.delenv("DISCLOSURE_PORTAL_URL", raising=False)
     _, without = cover_note(plan, unit, registry, Path("2020_U05.xlsx"))

@@ -1,7 +1,8 @@
-"""The units' portal: link generations (revocation, re-issue) and the portal's audit log.
+"""The units' portal: link generations (revocation, re-issue). The portal's audit trail uses ``audit_events``
+(revision 0002).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-02
 """
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,24 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_links")),
         sa.UniqueConstraint("year", "unit", "generation", name="uq_portal_links_generation"),
     )
-    op.create_table(
-        "portal_audit",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", Timestamp, nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("unit", sa.String(length=32), nullable=False),
-        sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("actor", sa.String(length=128), nullable=False),
-        sa.Column("generation", sa.Integer(), nullable=True),
-        sa.Column("submission_id", sa.Integer(), nullable=True),
-        sa.Column("client", sa.String(length=64), nullable=True),
-        sa.Column("detail", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_audit")),
-    )
-    op.create_index("ix_portal_audit_year_unit", "portal_audit", ["year", "unit"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_portal_audit_year_unit", table_name="portal_audit")
-    op.drop_table("portal_audit")
     op.drop_table("portal_links")
