@@ -1,6 +1,8 @@
 """A unit's page in a real browser, against a real ``disclosure portal``: U05 opens its link, uploads the
 faulty sample return, sees the findings with their cells, downloads the feedback workbook, uploads the
-corrected return and sees 已通过. Headless Debian Chromium, driven by playwright's client.
+corrected return and sees 已通过. Headless Debian Chromium, driven by playwright's client. Then the yearly DAG
+(``dag.test()``, same data folder and store, the other units' returns in the inbox) accepts U05 from that very
+submission: nothing is copied between the portal and Airflow.
 
 Screenshots go to the test's folder; with ``DISCLOSURE_UPDATE_SCREENSHOTS=1`` they are also copied to
 ``docs/portal-failed.png`` and ``docs/portal-passed.png`` (the ones the README shows).
@@ -13,9 +15,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
+from tests.integration.airflow_env import airflow_env, dag_test, migrate, tis_by_unit
 from tests.integration.airflow_server import REPO
 from tests.integration.portal_server import PortalServer
 
@@ -43,7 +47,9 @@ def sample(portal: PortalServer, out: Path, *, faulty: bool) -> Path:
 def portal(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
-    with PortalServer.start(tmp_path_factory.mktemp("portal")) as running:
+    with PortalServer.start(
+        tmp_path_factory.mktemp("portal"), {"DISCLOSURE_PORTAL_GRACE_DAYS": "7"}
+    ) as running:
         yield running
 
 
@@ -111,3 +117,29 @@ def test_unit_uploads_faulty_then_corrected_return(portal: PortalServer, tmp_pat
     if os.environ.get("DISCLOSURE_UPDATE_SCREENSHOTS") == "1":
         for name in ("portal-failed.png", "portal-passed.png"):
             shutil.copy(shots / name, REPO / "docs" / name)
+
+    # The yearly DAG accepts U05 from the portal's submission (the other units' returns are in the inbox).
+    from disclosure.store import Store
+
+    store = Store.from_url(
+        f"sqlite:///{portal.data_dir / 'store.sqlite'}", archive_dir=portal.data_dir / "archive"
+    )
+    passed = store.latest_submission(YEAR, UNIT)
+    assert passed.status.value == "passed" and passed.channel == "portal" and passed.sender == UNIT
+    inbox = portal.data_dir / "inbox" / str(YEAR)
+    portal.disclosure("sample", "--year", str(YEAR), "--out", str(inbox))
+    [u05_inbox] = inbox.glob(f"*_{UNIT}_*.xlsx")
+    u05_inbox.unlink()  # U05 sent its return through the portal only
+    env = airflow_env(portal.data_dir.parent, DISCLOSURE_SECRET_KEY=portal.env["DISCLOSURE_SECRET_KEY"])
+    migrate(env)
+    result = dag_test(env, {"year": YEAR, "approval": False, "deadline": DEADLINE})
+    assert tis_by_unit(result, "unit.accept")[UNIT] == "success", result
+    accepted = store.submission(passed.id)
+    assert accepted.status.value == "accepted" and store.latest_submission(YEAR, UNIT).id == passed.id
+    from disclosure.registry import load_registry
+
+    [u05] = [u for u in store.status(YEAR, load_registry()) if u.unit == UNIT]
+    assert u05.current_submission_id == passed.id and u05.state == "已采用"
+    store.dispose()
+    page = httpx.get(link, timeout=30)
+    assert 'data-state="accepted"' in page.text and "已采用" in page.text
