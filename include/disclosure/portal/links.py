@@ -154,15 +154,22 @@ def authenticate(
     return claims
 
 
-def unit_portal_link(year: int, unit: str, deadline: datetime, *, actor: str = "distribute") -> str | None:
-    """The URL a unit's cover note carries (issuing its first link when needed), or None when no portal is
-    deployed (``DISCLOSURE_PORTAL_URL`` unset) or the admin has revoked the unit's link."""
+def unit_portal_link(
+    year: int, unit: str, deadline: datetime, *, store_url: str | None = None, actor: str = "distribute"
+) -> str | None:
+    """The URL a unit's cover note carries (issuing its first link when needed, in the store at ``store_url``,
+    default: the configured one), or None when no portal is deployed (``DISCLOSURE_PORTAL_URL`` unset) or the
+    admin has revoked the unit's link."""
     from disclosure.settings import get_settings
 
     settings = get_settings()
     if settings.portal_url is None:
         return None
-    store = Store.from_settings(settings)
+    store = (
+        Store.from_url(store_url, archive_dir=settings.archive)
+        if store_url
+        else Store.from_settings(settings)
+    )
     try:
         store.upgrade()
         link = current_link(store, year, unit, deadline=deadline, keys=settings.secret_keys, actor=actor)

@@ -132,3 +132,25 @@ def test_link_generations_on_postgresql(keys, registry, data_dir):
             assert len(audit.events(store, YEAR, "U05")) == 3
         finally:
             store.dispose()
+
+
+def test_cover_note_issues_the_link_in_the_store_the_dag_uses(store, keys, registry, monkeypatch, tmp_path):
+    """The DAG's store may come from an Airflow connection: the link is issued there, not in the default."""
+    from disclosure.store import Store
+    from disclosure.workflow.calendar import RunPlan
+    from disclosure.workflow.notices import cover_note
+
+    monkeypatch.setenv("DISCLOSURE_PORTAL_URL", "https://tb.example.gov.cn")
+    plan = RunPlan.of(
+        {"year": YEAR, "deadline": DEADLINE.isoformat(), "format_version": "gov-2019", "units": []}
+    )
+    url = f"sqlite:///{tmp_path / 'dag-store.sqlite'}"
+    _, body = cover_note(plan, registry.unit("U05"), registry, Path("2020_U05.xlsx"), store_url=url)
+    token = re.search(r"/u/(\S+)", body).group(1)
+    dag_store = Store.from_url(url, archive_dir=tmp_path / "archive")
+    try:
+        assert _auth(dag_store, keys, links.UnitLink("U05", YEAR, 1, DEADLINE, token), registry).unit == "U05"
+    finally:
+        dag_store.dispose()
+    with pytest.raises(LinkError, match="not live"):
+        _auth(store, keys, links.UnitLink("U05", YEAR, 1, DEADLINE, token), registry)
