@@ -198,16 +198,17 @@ def _validation_of(ws, coordinate: str):
 def test_data_validation_by_column_kind(case, book):
     spec, _, _ = case
     layout = template_layout(spec)
+    # up to the spec's plausible maximum (10,000,000), as the reader checks it
     expected = {
-        ColumnKind.COUNT: ("whole", "greaterThanOrEqual", "0"),
-        ColumnKind.SIGNED_COUNT: ("whole", "between", "-999999999"),
-        ColumnKind.AMOUNT: ("decimal", "greaterThanOrEqual", "0"),
+        ColumnKind.COUNT: ("whole", "between", "0", "10000000"),
+        ColumnKind.SIGNED_COUNT: ("whole", "between", "-10000000", "10000000"),
+        ColumnKind.AMOUNT: ("decimal", "between", "0", "10000000"),
     }
     seen = set()
     for cell, (sheet, coord) in layout.items():
         kind = spec.table(cell.table).column(cell.column).kind
         dv = _validation_of(book[sheet], coord)
-        assert (dv.type, dv.operator, dv.formula1) == expected[kind], (cell, coord)
+        assert (dv.type, dv.operator, dv.formula1, dv.formula2) == expected[kind], (cell, coord)
         assert dv.showErrorMessage and "填" in dv.error
         seen.add(kind)
     assert ColumnKind.COUNT in seen and ColumnKind.AMOUNT in seen

@@ -17,6 +17,8 @@ from disclosure.formats.model import blocks_acceptance
 READ_RULE = "READ"
 #: Rule id of template problems: wrong format version for the year, changed or missing labels, moved tables.
 TEMPLATE_RULE = "TEMPLATE"
+#: Rule id of a return the system could not judge (a fault while checking it, not an error of the return).
+SYSTEM_RULE = "SYSTEM"
 
 #: The keys of ``Finding.to_dict`` (the ``--json`` output of ``disclosure validate``), in order.
 FINDING_KEYS = (

@@ -7,15 +7,22 @@ each return's year, writes Data Docs for the run and, on request, a feedback wor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from disclosure.errors import Problem, ReturnReadError, SpecError
 from disclosure.figures import UnitReturn
-from disclosure.formats import FormatSpec, Severity, load_spec, spec_for_year
-from disclosure.validation.checks import CheckItem, Previous, build_check_items, check_frame
-from disclosure.validation.findings import READ_RULE, TEMPLATE_RULE, Finding, sort_findings
+from disclosure.formats import Cell, FormatSpec, Severity, load_spec, spec_for_year
+from disclosure.validation.checks import (
+    CheckItem,
+    Previous,
+    build_check_items,
+    check_frame,
+    determined_value,
+)
+from disclosure.validation.findings import READ_RULE, SYSTEM_RULE, TEMPLATE_RULE, Finding, sort_findings
 from disclosure.validation.messages import (
     cell_finding,
     equation_finding,
@@ -24,8 +31,10 @@ from disclosure.validation.messages import (
     version_finding,
 )
 from disclosure.validation.runner import RunResult, new_run_id, run_suite
-from disclosure.validation.suite import EQUATION, VERSION, compile_suite
+from disclosure.validation.suite import BLANK, EQUATION, VERSION, compile_suite
 from disclosure.workbook.identity import COVER_SHEET
+
+logger = logging.getLogger(__name__)
 
 
 def _file_of(ret: UnitReturn) -> str | None:
@@ -52,34 +61,157 @@ def run_validation(
 
     ``previous``: last year's accepted figures per unit code, for the cross-year rules (skipped for a unit
     without them). ``justified``: a 差异说明 per unit code, in addition to the one on each return's cover sheet.
+
+    One return never stops the others: a fault while checking one (building its checks, writing its findings, or
+    a GX run that fails only with it) becomes a ``SYSTEM`` finding of that return alone, and the rest are judged
+    as usual.
     """
-    items = build_check_items(returns, spec, previous)
-    run = run_suite(check_frame(items), compile_suite(spec), run_id=run_id, docs_dir=docs_dir)
-    layout = _layout(spec)
-    problems = [{(p.sheet, p.cell): p for p in ret.problems if p.cell} for ret in returns]
-    findings: list[Finding] = []
-    for failure in run.failures:
-        aspect = failure.meta.get("aspect")
-        for number in failure.items:
-            item = items[number]
-            ret = returns[item.return_index]
-            file = _file_of(ret)
-            # a fresh template's coordinates locate figures built in memory (e.g. the bureau's totals), never
-            # those of a unit's workbook, whose rows may have moved
-            where = layout if ret.path is None else None
-            if aspect == VERSION:
-                findings.append(version_finding(spec, ret, file))
-            elif aspect == EQUATION:
-                note = (justified or {}).get(ret.unit) or ret.meta.justification
-                findings.append(equation_finding(item, spec, ret, where, file, note))
-            else:
-                if _explained_by_reader(item, ret, spec):
-                    continue
-                sheet, coord = (item.figure.sheet, item.figure.cell) if item.figure else (None, None)
-                problem = problems[item.return_index].get((sheet, coord))
-                findings.append(cell_finding(item, str(aspect), spec, ret, where, file, problem))
+    failures: dict[int, Exception] = {}
+    items = build_check_items(returns, spec, previous, failures)
+    suite = compile_suite(spec)
+    try:
+        run = run_suite(check_frame(items), suite, run_id=run_id, docs_dir=docs_dir)
+    except Exception as exc:
+        if len(returns) - len(failures) <= 1:
+            raise
+        # find the return(s) GX cannot evaluate: judge each on its own (slow, but only after a fault)
+        logger.warning("validation run failed (%s): validating the %d returns one by one", exc, len(returns))
+        return _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures)
+    findings = _findings(run, items, returns, spec, previous, justified, failures)
+    findings.extend(system_finding(returns[i], exc) for i, exc in sorted(failures.items()))
     findings.extend(_reader_findings(returns, findings))
     return sort_findings(findings, (COVER_SHEET, *spec.sheets)), run
+
+
+def _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures):
+    findings: list[Finding] = []
+    run = RunResult(run_id=run_id or new_run_id())
+    for index, ret in enumerate(returns):
+        if index in failures:
+            findings.append(system_finding(ret, failures[index]))
+            findings.extend(_reader_findings([ret], findings))
+            continue
+        try:
+            found, one = run_validation([ret], spec, previous=previous, justified=justified, run_id=run_id)
+        except Exception as exc:
+            findings.append(system_finding(ret, exc))
+            findings.extend(_reader_findings([ret], findings))
+            continue
+        findings.extend(found)
+        run.evaluated += one.evaluated
+        run.failures.extend(one.failures)  # item numbers are per return here: for counting only
+    return sort_findings(findings, (COVER_SHEET, *spec.sheets)), run
+
+
+def system_finding(ret: UnitReturn, exc: BaseException) -> Finding:
+    """A return the system could not judge: an error of the system, not of the return (it blocks acceptance
+    until the admin has fixed the cause and the return is validated again)."""
+    logger.error("checking the return of %s (%s) failed", ret.unit, ret.path, exc_info=exc)
+    return Finding(
+        rule=SYSTEM_RULE,
+        severity=Severity.ERROR,
+        message=(
+            f"系统校验本表时出错（{type(exc).__name__}），本表暂时无法判定是否通过。这不是填报错误：管理员已收到记录，"
+            "处理后将重新校验，无需重新报送；其他单位的报表不受影响。"
+        ),
+        unit=ret.unit,
+        file=_file_of(ret),
+        actual=type(exc).__name__,
+    )
+
+
+def _findings(
+    run: RunResult,
+    items: list[CheckItem],
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    previous: Previous | None,
+    justified: Mapping[str, str] | None,
+    failures: dict[int, Exception],
+) -> list[Finding]:
+    """The findings of a run's failed expectations, return by return (a fault writing one return's findings
+    becomes its ``SYSTEM`` finding)."""
+    layout = _layout(spec)
+    problems = [{(p.sheet, p.cell): p for p in ret.problems if p.cell} for ret in returns]
+    by_return: dict[int, list[Finding]] = {}
+    determined: set[tuple[int, Cell]] = set()  # blank cells whose finding says what a rule makes them
+    for failure in run.failures:
+        aspect = str(failure.meta.get("aspect"))
+        for number in failure.items:
+            item = items[number]
+            index = item.return_index
+            if index in failures:
+                continue
+            try:
+                finding, solved = _finding(
+                    item, aspect, returns[index], spec, layout, problems[index], previous, justified
+                )
+            except Exception as exc:  # one return's fault must not stop the batch
+                failures[index] = exc
+                by_return.pop(index, None)
+                continue
+            if finding is None:
+                continue
+            if solved and item.cell is not None:
+                determined.add((index, item.cell))
+            by_return.setdefault(index, []).append(finding)
+    out: list[Finding] = []
+    for index, found in by_return.items():
+        if index in failures:
+            continue
+        for finding in found:
+            # that blank cell's equation finding ("应为 272…，实为 空白") would only repeat it
+            if (
+                finding.key is not None
+                and (index, finding.key) in determined
+                and finding.actual == "空白"
+                and not _is_cell_rule(spec, finding.rule)
+            ):
+                continue
+            out.append(finding)
+    return out
+
+
+def _is_cell_rule(spec: FormatSpec, rule_id: str) -> bool:
+    return any(r.id == rule_id and r.kind == "cell_type" for r in spec.rules)
+
+
+def _finding(
+    item: CheckItem,
+    aspect: str,
+    ret: UnitReturn,
+    spec: FormatSpec,
+    layout,
+    problems: Mapping[tuple[str | None, str | None], Problem],
+    previous: Previous | None,
+    justified: Mapping[str, str] | None,
+) -> tuple[Finding | None, bool]:
+    """The finding of one failed check item, and whether it is a blank cell whose value a rule determines."""
+    file = _file_of(ret)
+    # a fresh template's coordinates locate figures built in memory (e.g. the bureau's totals), never those of a
+    # unit's workbook, whose rows may have moved
+    where = layout if ret.path is None else None
+    if aspect == VERSION:
+        return version_finding(spec, ret, file), False
+    if aspect == EQUATION:
+        note = (justified or {}).get(ret.unit) or ret.meta.justification
+        return equation_finding(item, spec, ret, where, file, note), False
+    sheet, coord = (item.figure.sheet, item.figure.cell) if item.figure else (None, None)
+    problem = problems.get((sheet, coord))
+    # the reader's advice on the cell's content goes into this finding; its structural problems stand alone
+    if (problem is None or not problem.advice) and _explained_by_reader(item, ret, spec):
+        return None, False
+    solved = None
+    blank = item.figure is None or item.figure.raw in (None, "")
+    if (
+        aspect == BLANK
+        and item.cell is not None
+        and blank
+        and (problem is None or problem.code == "blank_cell")
+    ):
+        last_year = (previous or {}).get(ret.unit)
+        solved = determined_value(spec, item.cell, {f.key: f for f in ret.figures}, last_year)
+    return cell_finding(item, aspect, spec, ret, where, file, problem, solved), solved is not None
 
 
 def _explained_by_reader(item: CheckItem, ret: UnitReturn, spec: FormatSpec) -> bool:
