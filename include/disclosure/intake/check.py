@@ -89,6 +89,7 @@ def check_many(
     keys: Sequence[str] | None = None,
     format_version: str | None = None,
     expected_unit: str | None = None,
+    expected_year: int | None = None,
     feedback_dir: Path | None = None,
     docs_dir: Path | None = None,
 ) -> list[CheckResult]:
@@ -96,7 +97,8 @@ def check_many(
     claim (已拒收), validate the others in one GX run per format (校验未通过 / 已通过).
 
     ``keys``: the bureau's secret keys (default: configured ones). ``format_version`` overrides the format in
-    force for each year. ``expected_unit``: the unit the caller collects (the DAG's unit task). With
+    force for each year. ``expected_unit``: the unit the caller collects (the DAG's unit task);
+    ``expected_year``: the report year it collects (the portal's link). With
     ``feedback_dir`` each readable file with findings gets its feedback workbook there; ``docs_dir``: where the
     run's Data Docs go. A submission already accepted is not checked again (a re-run changes nothing).
     """
@@ -140,6 +142,7 @@ def check_many(
                 file=file,
                 expected_unit=expected_unit,
                 sender=sub.sender,
+                expected_year=expected_year,
             )
             if refusals:
                 result.findings = refusals
