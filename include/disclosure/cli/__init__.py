@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "生成年度报告 (render the annual report)",
     "provenance": "查询汇总数据来源 (where a total comes from)",
     "status": "查看填报进度 (units' status for a year)",
+    "submissions": "某单位的全部报送记录 (every file a unit sent, which one is current)",
     "secret-key": "本局密钥：生成、轮换 (the bureau's secret key: ensure, rotate)",
 }
 

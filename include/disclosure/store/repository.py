@@ -508,6 +508,11 @@ class Store:
         with self.session() as session:
             return [SubmissionInfo.of(row) for row in session.scalars(query)]
 
+    def current_submission_id(self, year: int, unit: str) -> int | None:
+        """The submission whose figures are the unit's current figures of the year (its newest accepted one)."""
+        with self.session() as session:
+            return _current_submission_id(session, year, unit)
+
     def latest_submission(self, year: int, unit: str) -> SubmissionInfo | None:
         with self.session() as session:
             row = _latest_submission(session, year, unit)
