@@ -260,6 +260,12 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def lock(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """A lock named ``name`` shared by every process using this store (see :mod:`disclosure.store.locks`)."""
+        from disclosure.store.locks import named_lock
+
+        return named_lock(self.engine, name)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back entirely when it raises."""
