@@ -76,9 +76,29 @@ def acceptance_blockers(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.blocks_acceptance]
 
 
-def check(submission_id: int, **kwargs) -> CheckResult:
+def check(
+    submission_id: int,
+    *,
+    store: Store,
+    registry: Registry | None = None,
+    keys: Sequence[str] | None = None,
+    format_version: str | None = None,
+    expected_unit: str | None = None,
+    feedback_dir: Path | None = None,
+    docs_dir: Path | None = None,
+) -> CheckResult:
     """Check one submission; see :func:`check_many`."""
-    return check_many([submission_id], **kwargs)[0]
+    [result] = check_many(
+        [submission_id],
+        store=store,
+        registry=registry,
+        keys=keys,
+        format_version=format_version,
+        expected_unit=expected_unit,
+        feedback_dir=feedback_dir,
+        docs_dir=docs_dir,
+    )
+    return result
 
 
 def check_many(

@@ -28,6 +28,13 @@ def test_a_u03_file_edited_to_claim_u05_everywhere_is_refused_and_u05_keeps_its_
     u03 = write_return(small_registry, "U03", tmp_path / "2021_U03.xlsx")
     u05 = small_registry.unit("U05")
     forged = forge(u03, tmp_path / "2021_U05_更正.xlsx", unit_code="U05", unit_name=u05.name)
+    # every identity cell says U05: cover, very hidden sheet, document properties (nothing for the reader to see)
+    from disclosure.workbook.reader import _document_properties, read_return
+
+    as_read = read_return(forged, strict=False)
+    assert (as_read.unit, as_read.meta.unit_name, as_read.problems) == ("U05", u05.name, [])
+    assert _document_properties(forged)["unit_code"] == "U05"
+
     [result] = take_in([forged], store=store, registry=small_registry)
 
     assert result.refused and not result.accepted
