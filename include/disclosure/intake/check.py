@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from disclosure.errors import SpecError
 from disclosure.figures import Figure, UnitReturn
@@ -76,28 +77,9 @@ def acceptance_blockers(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.blocks_acceptance]
 
 
-def check(
-    submission_id: int,
-    *,
-    store: Store,
-    registry: Registry | None = None,
-    keys: Sequence[str] | None = None,
-    format_version: str | None = None,
-    expected_unit: str | None = None,
-    feedback_dir: Path | None = None,
-    docs_dir: Path | None = None,
-) -> CheckResult:
-    """Check one submission; see :func:`check_many`."""
-    [result] = check_many(
-        [submission_id],
-        store=store,
-        registry=registry,
-        keys=keys,
-        format_version=format_version,
-        expected_unit=expected_unit,
-        feedback_dir=feedback_dir,
-        docs_dir=docs_dir,
-    )
+def check(submission_id: int, **options: Any) -> CheckResult:
+    """Check one submission; the options are :func:`check_many`'s."""
+    [result] = check_many([submission_id], **options)
     return result
 
 

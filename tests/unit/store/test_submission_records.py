@@ -111,10 +111,12 @@ def test_migration_0002_goes_down_and_up_again(tmp_path: Path):
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     upgrade(url)
+    head = current_revision(url)
+    assert head >= "0002"
     downgrade(url, "0001")
     assert current_revision(url) == "0001"
     upgrade(url)
-    assert current_revision(url) == "0002"
+    assert current_revision(url) == head
 
 
 def _registry():
