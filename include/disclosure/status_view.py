@@ -130,6 +130,7 @@ class TotalsView:
     missing_units: tuple[str, ...]
     invalid_units: tuple[str, ...]
     tables: tuple[TotalsTable, ...]
+    changes: tuple[str, ...] = ()  # «U07 更正：…» of the newest consolidation that changed a total
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def build_status_view(
         generated_at=now,
         rows=rows,
         summary=summarize(rows, deadline, now),
-        totals=_totals_view(store.latest_totals(year), spec),
+        totals=_totals_view(store.latest_totals(year), spec, _changes(year, store, registry, spec)),
         reports=report_files(settings.reports(year)),
     )
 
@@ -283,7 +284,15 @@ def _finding_line(finding: StoredFinding) -> FindingLine:
     )
 
 
-def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> TotalsView | None:
+def _changes(year: int, store: Store, registry: Registry, spec: FormatSpec | None) -> tuple[str, ...]:
+    from disclosure.total_changes import latest_changes
+
+    return tuple(c.message for c in latest_changes(year, store, registry, spec))
+
+
+def _totals_view(
+    record: TotalsRecord | None, spec: FormatSpec | None, changes: tuple[str, ...] = ()
+) -> TotalsView | None:
     if record is None:
         return None
     if spec is None or spec.version != record.format_version:
@@ -322,6 +331,7 @@ def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> Totals
         missing_units=record.missing_units,
         invalid_units=record.invalid_units,
         tables=tuple(tables),
+        changes=changes,
     )
 
 

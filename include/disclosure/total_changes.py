@@ -164,7 +164,30 @@ def total_changes(
     return changes_between(store, registry, spec, store.totals_run(since_run_id), store.totals_run(after_id))
 
 
-def cell_changes(year: int, cell: Cell, store: Store, registry: Registry, spec: FormatSpec) -> list[TotalChange]:
+def latest_changes(
+    year: int, store: Store, registry: Registry, spec: FormatSpec | None = None
+) -> list[TotalChange]:
+    """The changes of the year's newest consolidation run that changed any total (a re-run that changed
+    nothing does not hide them): what the status page and the admin's email show. Empty when no run ever
+    changed a total. ``spec`` defaults to the format of the runs."""
+    ids = store.totals_run_ids(year)
+    later = store.totals_run(ids[-1]) if ids else None
+    for run_id in reversed(ids[:-1]):
+        earlier = store.totals_run(run_id)
+        assert later is not None
+        if earlier.values != later.values:
+            if spec is None or spec.version != later.format_version:
+                from disclosure.formats import load_spec
+
+                spec = load_spec(later.format_version)
+            return changes_between(store, registry, spec, earlier, later)
+        later = earlier
+    return []
+
+
+def cell_changes(
+    year: int, cell: Cell, store: Store, registry: Registry, spec: FormatSpec
+) -> list[TotalChange]:
     """Every change of one total over the year's consolidation runs, oldest first (for ``disclosure
     provenance``)."""
     ids = store.totals_run_ids(year)
@@ -200,5 +223,6 @@ __all__ = [
     "cell_changes",
     "changes_between",
     "describe_cell",
+    "latest_changes",
     "total_changes",
 ]

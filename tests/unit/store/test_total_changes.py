@@ -10,7 +10,7 @@ import pytest
 from disclosure.consolidation import consolidate
 from disclosure.formats import Cell
 from disclosure.store import Store
-from disclosure.total_changes import ADDED, CORRECTED, cell_changes, total_changes
+from disclosure.total_changes import ADDED, CORRECTED, cell_changes, latest_changes, total_changes
 from tests.unit.store.factories import YEAR, unit_values
 
 pytestmark = pytest.mark.unit
@@ -60,6 +60,15 @@ def test_a_resubmission_records_exactly_the_totals_that_moved(store: Store, subm
         c.cell for c in changes
     ]
     assert [c.message for c in cell_changes(YEAR, FEE, store, registry, spec2021)] == [fee.message]
+    # The status page and the admin's email show the newest run that changed anything.
+    assert [c.message for c in latest_changes(YEAR, store, registry)] == [c.message for c in changes]
+    from disclosure.settings import Settings
+    from disclosure.status_view import build_status_view
+
+    view = build_status_view(
+        YEAR, store=store, registry=registry, settings=Settings.from_env(), spec=spec2021
+    )
+    assert view.totals is not None and view.totals.changes == tuple(c.message for c in changes)
 
 
 def test_a_late_return_is_shown_as_added(store: Store, submit, spec2021, registry):
