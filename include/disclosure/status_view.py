@@ -75,6 +75,7 @@ class UnitRow:
     feedback_file: str | None  # file name in the year's feedback folder
     last_activity: datetime | None
     on_time: bool | None  # None: nothing received yet
+    nothing_to_report: bool = False  # the unit declared 本年度无依申请公开等事项，各表均为 0 (read as zeros)
 
     @property
     def passed(self) -> bool:
@@ -270,7 +271,16 @@ def _unit_row(status: UnitStatus, store: Store, feedback_dir: Path, deadline: da
         feedback_file=feedback.name if feedback else None,
         last_activity=status.last_activity,
         on_time=None if status.received_at is None else status.received_at <= deadline,
+        nothing_to_report=_declared_empty(store, status.submission_id),
     )
+
+
+def _declared_empty(store: Store, submission_id: int | None) -> bool:
+    """Whether the submission's cover declares 本年度无依申请公开等事项 (its figures were read as zeros)."""
+    if submission_id is None:
+        return False
+    reading = store.readings([submission_id]).get(submission_id) or {}
+    return bool((reading.get("meta") or {}).get("nothing_to_report"))
 
 
 def _finding_line(finding: StoredFinding) -> FindingLine:
