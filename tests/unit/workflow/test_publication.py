@@ -72,3 +72,13 @@ def test_a_changed_report_is_a_new_revision_and_keeps_the_earlier_one(data_dir: 
     assert change in (folder / CHANGE_NOTE).read_text(encoding="utf-8")
     history = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert [(r["revision"], r["run"], r["changes"]) for r in history] == [(1, run1b, []), (2, run2, [change])]
+
+    # The admin's email lists the change too.
+    from datetime import UTC, datetime
+
+    from disclosure.workflow.calendar import prepare
+    from disclosure.workflow.notices import status_message
+
+    plan = prepare(year=YEAR, units=["U03"], format_version=None, deadline=None, run_after=datetime.now(UTC))
+    _subject, body = status_message(plan, ["U03"])
+    assert f"汇总数据变更（最近一次）：\n  {change}" in body
