@@ -168,7 +168,9 @@ with DAG(
     @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
     def publish(plan: dict, rendered: dict, totals: dict) -> list[str]:
         """Publish the final report files to publish/<year>/ (a new revision when a published report changed)."""
-        return runtime.pipeline().publish(plan["year"], rendered, run_id=totals["run"])
+        return runtime.pipeline().publish(
+            plan["year"], rendered, run_id=totals["run"], store_url=runtime.store_url()
+        )
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def notify_admin(plan: dict) -> str:
