@@ -131,6 +131,7 @@ class UnitSummary:
     findings: tuple[FindingLine, ...] = ()
     feedback_file: str | None = None  # file name in the year's feedback folder
     refused_file: str | None = None  # a newer file of the unit that was refused (已拒收), noted only
+    nothing_to_report: bool = False  # the unit declared 本年度无依申请公开等事项，各表均为 0 (read as zeros)
 
     @property
     def display(self) -> str:
@@ -173,6 +174,7 @@ class TotalsView:
     format_version: str
     contributing_units: tuple[str, ...]
     tables: tuple[TotalsTable, ...]
+    changes: tuple[str, ...] = ()  # «U07 更正：…» of the newest consolidation that changed a total
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,7 @@ def year_summary(
             feedback_dir=settings.feedback(year),
             with_findings=True,
         ),
-        totals=_totals_view(store.latest_totals(year), spec),
+        totals=_totals_view(store.latest_totals(year), spec, _changes(year, store, registry, spec)),
         reports=report_files(settings.reports(year)),
     )
 
@@ -380,6 +382,8 @@ def summary_email(summary: YearSummary, *, reports_dir: Path | None = None) -> t
     lines.append("")
     lines.append(summary.draft_label or "各单位报表均已采用，报告为正式稿。")
     lines += [f"  - {problem}" for problem in completeness_problems(summary) if "汇总" in problem]
+    if summary.totals is not None and summary.totals.changes:
+        lines += ["", "汇总数据变更（最近一次）："] + [f"  {change}" for change in summary.totals.changes]
     if reports_dir is not None:
         lines.append(f"报告文件：{reports_dir}")
     return subject, "\n".join(lines)
@@ -470,7 +474,26 @@ def _with_findings(unit: UnitSummary, store: Store, feedback_dir: Path | None) -
     feedback = None
     if feedback_dir is not None and (unit.errors or unit.warnings):
         feedback = feedback_file(feedback_dir, unit.unit, unit.file)
-    return replace(unit, findings=findings, feedback_file=feedback.name if feedback else None)
+    return replace(
+        unit,
+        findings=findings,
+        feedback_file=feedback.name if feedback else None,
+        nothing_to_report=_declared_empty(store, unit.submission_id),
+    )
+
+
+def _declared_empty(store: Store, submission_id: int | None) -> bool:
+    """Whether the submission's cover declares 本年度无依申请公开等事项 (its figures were read as zeros)."""
+    if submission_id is None:
+        return False
+    reading = store.readings([submission_id]).get(submission_id) or {}
+    return bool((reading.get("meta") or {}).get("nothing_to_report"))
+
+
+def _changes(year: int, store: Store, registry: Registry, spec: FormatSpec | None) -> tuple[str, ...]:
+    from disclosure.total_changes import latest_changes
+
+    return tuple(c.message for c in latest_changes(year, store, registry, spec))
 
 
 def _named_for(name: str, unit: str) -> bool:
@@ -490,7 +513,9 @@ def _finding_line(finding: StoredFinding) -> FindingLine:
     )
 
 
-def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> TotalsView | None:
+def _totals_view(
+    record: TotalsRecord | None, spec: FormatSpec | None, changes: tuple[str, ...] = ()
+) -> TotalsView | None:
     if record is None:
         return None
     if spec is None or spec.version != record.format_version:
@@ -527,6 +552,7 @@ def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> Totals
         format_version=record.format_version,
         contributing_units=record.contributing_units,
         tables=tuple(tables),
+        changes=changes,
     )
 
 
