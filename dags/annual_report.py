@@ -29,8 +29,9 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, task_group
 from disclosure_glue import notify, runtime
 
-# «U05 水文环境地质调查院» in the grid: the unit this map index was expanded from (distribute's list).
-UNIT_LABEL = "{{ ti.xcom_pull(task_ids='distribute')[ti.map_index]['display'] }}"
+# «U05 水文环境地质调查院» in the grid: each unit task names itself after the unit it was given
+# (runtime.label_unit), so no task instance pulls distribute's whole list (O(units²) over a run).
+UNIT_LABEL = "{{ " + runtime.UNIT_LABEL_KEY + " }}"
 
 with DAG(
     dag_id="annual_disclosure_report",
@@ -116,17 +117,20 @@ with DAG(
     )
     def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
         """Wait until the unit's return is in the inbox (a manual run checks once); skip it after the deadline."""
+        runtime.label_unit(unit)
         return runtime.poke_for_return(plan, unit, dag_run)
 
     @task(map_index_template=UNIT_LABEL)
     def ingest(plan: dict, unit: dict, path: str) -> dict:
         """Archive the unit's returned files and read the newest (looked up again on a re-run)."""
+        runtime.label_unit(unit)
         return runtime.data_errors_fail("ingest", plan, unit["code"], path, inbox=runtime.inbox(plan["year"]))
 
     @task(map_index_template=UNIT_LABEL)
     def validate(plan: dict, unit: dict, ingested: dict) -> dict:
         """Check the unit's newest return against the format's rules; on errors write the feedback workbook
         and fail without retrying (the unit must correct its file)."""
+        runtime.label_unit(unit)
         return runtime.data_errors_fail(
             "validate", plan, unit["code"], ingested, inbox=runtime.inbox(plan["year"])
         )
@@ -134,6 +138,7 @@ with DAG(
     @task(map_index_template=UNIT_LABEL)
     def accept(plan: dict, unit: dict, validated: dict) -> str:
         """Store the figures as the unit's current return for the year."""
+        runtime.label_unit(unit)
         return runtime.data_errors_fail("accept", plan, unit["code"], validated)
 
     @task_group(group_id="unit")
