@@ -16,7 +16,7 @@ from tests.integration.airflow_server import REPO, AirflowServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-PROBE_DAG = '''
+PROBE_DAG = """
 import pendulum
 from airflow.sdk import DAG, task
 
@@ -37,7 +37,7 @@ with DAG("warm_probe", schedule=None, start_date=pendulum.datetime(2025, 1, 1), 
         }
 
     probe()
-'''
+"""
 
 
 @pytest.mark.parametrize("preload", ["", "0"], ids=["warm", "switched-off"])
@@ -56,7 +56,8 @@ def test_task_process_inherits_the_warm_stack(tmp_path: Path, preload: str):
         state = server.wait_for_run("warm_probe", run["dag_run_id"], timeout=600)
         assert state == "success", server.log_tail()
         entry = server.api(
-            "GET", f"/dags/warm_probe/dagRuns/{run['dag_run_id']}/taskInstances/probe/xcomEntries/return_value"
+            "GET",
+            f"/dags/warm_probe/dagRuns/{run['dag_run_id']}/taskInstances/probe/xcomEntries/return_value",
         )
         seen = entry["value"]
         if isinstance(seen, str):
