@@ -103,8 +103,9 @@ def figures(info: dict) -> dict:
     }
     notes = {
         "unit_tasks_cpu_s": (
-            "CPU of one unit's wait_for_return + ingest + validate + accept task instances (task process and "
-            f"its supervisor) under LocalExecutor with warm task parents, {warm[-1]['units']}-unit run"
+            "CPU of one unit's ingest + validate + accept task instances (task process and its supervisor) "
+            f"under LocalExecutor with warm task parents, {warm[-1]['units']}-unit run; its wait_for_return "
+            f"poke: {warm[-1].get('unit_sensor_cpu_s')} s"
             if warm
             else "no warm DAG run"
         ),

@@ -1,5 +1,6 @@
 """The yearly DAG on N generated units under the real LocalExecutor: ``airflow standalone`` (scheduler, DAG
-processor, API server, triggerer) on loopback, its metadata in a throw-away PostgreSQL database (LocalExecutor
+processor, API server, triggerer) on loopback, started as the integration tests start it
+(``tests/integration/airflow_server.py``), its metadata in a throw-away PostgreSQL database (LocalExecutor
 runs tasks in parallel only on a server database), the report store in SQLite in the data folder.
 
 CPU is read from the process tree with psutil: every process's own plus its reaped children's user+system
@@ -21,23 +22,23 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 DAG_ID = "annual_disclosure_report"
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
-UNIT_TASKS = ("unit.ingest", "unit.validate", "unit.accept", "unit.wait_for_return")
+#: one unit's tasks as issue #14 counts them (the sensor's poke is reported on its own)
+UNIT_TASKS = ("unit.ingest", "unit.validate", "unit.accept")
+SENSOR_TASK = "unit.wait_for_return"
 _WORKER_TITLE = re.compile(r"airflow worker -- LocalExecutor[^:]*: ([0-9a-f-]{36})")
 
 
@@ -87,49 +88,25 @@ def write_inputs(data_dir: Path, year: int, n: int) -> Path:
     return registry_file
 
 
-def standalone_env(root: Path, metadata_url: str, port: int, *, warm: bool, parallelism: int) -> dict:
-    home, data = root / "airflow_home", root / "data"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DISCLOSURE_"))}
-    env.update(
-        {
-            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-            # what scripts/airflow-env.sh sets: the warm task parents' local settings on the path
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "config"), env.get("PYTHONPATH")])),
-            "AIRFLOW_HOME": str(home),
-            "DISCLOSURE_DATA_DIR": str(data),
-            "DISCLOSURE_UNITS_FILE": str(data / "units.yaml"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": str(parallelism),
-            "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(parallelism),
-            "AIRFLOW__CORE__MAX_MAP_LENGTH": "4096",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-            ),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        }
-    )
-    if not warm:
-        env["DISCLOSURE_PRELOAD"] = "0"  # warm: the task parents decide by their command (scheduler, …)
+def standalone_env(root: Path, metadata_url: str, *, warm: bool, parallelism: int) -> dict[str, str]:
+    """What the run adds to the integration tests' ``airflow standalone`` (tests/integration/airflow_server.py):
+    PostgreSQL metadata, the generated registry, the warm task parents' local settings, the parallelism."""
+    data = root / "data"
+    env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "config"), os.environ.get("PYTHONPATH")])),
+        "DISCLOSURE_UNITS_FILE": str(data / "units.yaml"),
+        "DISCLOSURE_PRELOAD": "" if warm else "0",  # warm: the task parents decide by their command
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
+        "AIRFLOW__CORE__PARALLELISM": str(parallelism),
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(parallelism),
+        "AIRFLOW__CORE__MAX_MAP_LENGTH": "4096",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    }
     return env
 
 
@@ -209,45 +186,6 @@ class TaskSampler:
 # --- the run ------------------------------------------------------------------------------------------------
 
 
-def _http(method: str, url: str, token: str | None = None, **kwargs):
-    import httpx
-
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.request(method, url, headers=headers, timeout=60, **kwargs)
-    response.raise_for_status()
-    return response.json()
-
-
-def _wait(what: str, probe, timeout: float, proc: subprocess.Popen, log: Path, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"airflow standalone exited while waiting for {what}:\n{_tail(log)}")
-        with contextlib.suppress(Exception):
-            value = probe()
-            if value:
-                return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what}: not after {timeout:.0f} s\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
-def _stop_group(proc: subprocess.Popen, grace: float = 30) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
 def _task_instances(metadata_url: str, run_id: str) -> list[dict]:
     from sqlalchemy import create_engine, text
 
@@ -283,63 +221,48 @@ def run_dag(
 def _run_dag(
     root: Path, metadata_url: str, n: int, *, year: int, warm: bool, parallelism: int, timeout: float
 ) -> dict:
-    port = _free_port()
-    env = standalone_env(root, metadata_url, port, warm=warm, parallelism=parallelism)
-    write_inputs(root / "data", year, n)
-    (root / "airflow_home" / "passwords.json").write_text(json.dumps({"admin": "admin"}))
-    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
-    log = root / "standalone.log"
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "airflow"), "standalone"],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    sampler = TaskSampler(proc.pid)
-    try:
-        started = time.perf_counter()
-        _wait("API server", lambda: _http("GET", f"{base}/api/v2/monitor/health"), 600, proc, log)
-        token = _http("POST", f"{base}/auth/token", json={"username": "admin", "password": "admin"})[
-            "access_token"
-        ]
-        _wait("DAG parsed", lambda: _http("GET", f"{base}/api/v2/dags/{DAG_ID}", token), 600, proc, log)
+    from tests.integration import airflow_server
+    from tests.integration.airflow_server import AirflowServer
+
+    airflow_server.STARTUP_TIMEOUT = max(airflow_server.STARTUP_TIMEOUT, 900)  # the warm-up, on 2 busy cores
+    write_inputs(root / "airflow" / "data", year, n)
+    env = standalone_env(root / "airflow", metadata_url, warm=warm, parallelism=parallelism)
+    started = time.perf_counter()
+    with AirflowServer.start(root / "airflow", extra_env=env) as server:
+        server.wait_for_dag(DAG_ID, timeout=900)
         startup_s = time.perf_counter() - started
         time.sleep(5)  # let the start-up (warm-up, first parse) settle before the baseline
-        before = tree_cpu(proc.pid)
+        sampler = TaskSampler(server.process.pid)
+        before = tree_cpu(server.process.pid)
         sampler.start()
-        wall0 = time.perf_counter()
-        run = _http(
-            "POST",
-            f"{base}/api/v2/dags/{DAG_ID}/dagRuns",
-            token,
-            json={"logical_date": None, "conf": {"year": year, "approval": False}},
-        )
-        run_id = run["dag_run_id"]
-
-        def finished():
-            state = _http("GET", f"{base}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}", token)["state"]
-            return state if state in ("success", "failed") else None
-
-        state = _wait("the run", finished, timeout, proc, log, interval=2.0)
-        wall = time.perf_counter() - wall0
-        time.sleep(2)  # the last task processes are reaped
-        sampler.stop()
-        after = tree_cpu(proc.pid)
-    finally:
-        sampler.stop()
-        _stop_group(proc)
+        try:
+            token = server.token()
+            run = server.api(
+                "POST",
+                f"/dags/{DAG_ID}/dagRuns",
+                token=token,
+                json={"logical_date": None, "conf": {"year": year, "approval": False}},
+            )
+            run_id = run["dag_run_id"]
+            state = server.wait_for_run(DAG_ID, run_id, timeout=timeout)
+            time.sleep(2)  # the last task processes are reaped
+        finally:
+            sampler.stop()
+        after = tree_cpu(server.process.pid)
+        finished = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}", token=token)
+    wall = (_when(finished["end_date"]) - _when(finished["start_date"])).total_seconds()
     tis = _task_instances(metadata_url, run_id)
     return summarize(n, warm, state, wall, startup_s, before, after, sampler.by_ti, tis, parallelism)
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def summarize(n, warm, state, wall, startup_s, before, after, by_ti, tis, parallelism) -> dict:
     total_cpu = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
     per_task: dict[str, list[float]] = {}
-    unit_cpu = 0.0
+    unit_cpu = sensor_cpu = 0.0
     attributed = 0
     for ti in tis:
         measured = by_ti.get(str(ti["id"]))
@@ -350,6 +273,8 @@ def summarize(n, warm, state, wall, startup_s, before, after, by_ti, tis, parall
         per_task.setdefault(ti["task_id"], []).append(cpu)
         if ti["task_id"] in UNIT_TASKS:
             unit_cpu += cpu
+        elif ti["task_id"] == SENSOR_TASK:
+            sensor_cpu += cpu
     states: dict[str, int] = {}
     for ti in tis:
         states[ti["state"] or "none"] = states.get(ti["state"] or "none", 0) + 1
@@ -362,6 +287,7 @@ def summarize(n, warm, state, wall, startup_s, before, after, by_ti, tis, parall
         "startup_s": round(startup_s, 1),
         "cpu_s": round(total_cpu, 1),
         "unit_tasks_cpu_s": round(unit_cpu / n, 3),
+        "unit_sensor_cpu_s": round(sensor_cpu / n, 3),
         "task_instances": len(tis),
         "task_instances_measured": attributed,
         "ti_states": states,
