@@ -35,7 +35,9 @@ PARSE_MODULES = (
     "airflow.sdk",
     "airflow.timetables.base",
     "airflow.sdk.definitions.timetables.trigger",
+    "airflow.sdk.definitions.decorators",
     "airflow.providers.standard.decorators.python",
+    "airflow.providers.standard.decorators.branch_python",
     "airflow.providers.standard.decorators.sensor",
     "airflow.providers.standard.operators.hitl",
 )
