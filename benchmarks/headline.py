@@ -103,9 +103,9 @@ def figures(info: dict) -> dict:
     }
     notes = {
         "unit_tasks_cpu_s": (
-            "CPU of one unit's ingest + validate + accept task instances (task process and its supervisor) "
-            f"under LocalExecutor with warm task parents, {warm[-1]['units']}-unit run; its wait_for_return "
-            f"poke: {warm[-1].get('unit_sensor_cpu_s')} s"
+            "CPU of one unit's task instances (wait_for_return, which receives the file since the intake, "
+            "+ validate + accept; task process and its supervisor) under LocalExecutor with warm task "
+            f"parents, {warm[-1]['units']}-unit run; of which the sensor: {warm[-1].get('unit_sensor_cpu_s')} s"
             if warm
             else "no warm DAG run"
         ),

@@ -16,6 +16,8 @@ from disclosure.registry import Registry, Unit, load_registry
 
 RESULTS = Path(__file__).resolve().parent / "results"
 INPUTS = RESULTS / "inputs"
+#: The benchmark bureau's secret key: the synthetic templates are signed with it, the intake verifies with it.
+SECRET_KEY = "benchmark-secret-key-not-for-production-0123456789"
 SAMPLE_UNITS = (
     Path(__file__).resolve().parents[1] / "include" / "disclosure" / "registry" / "sample-units.yaml"
 )
@@ -50,9 +52,12 @@ def registry(n: int) -> Registry:
 
 
 def return_path(year: int, index: int) -> Path:
+    from disclosure.workbook.identity import TEMPLATE_REVISION
     from disclosure.workbook.template import template_file_name
 
-    return INPUTS / str(year) / template_file_name(year, unit_code(index), f"测试单位{index:04d}")
+    # Per template revision: files of an older revision (unsigned …) are not what the intake accepts now.
+    name = template_file_name(year, unit_code(index), f"测试单位{index:04d}")
+    return INPUTS / TEMPLATE_REVISION / str(year) / name
 
 
 def return_paths(year: int, n: int) -> list[Path]:
@@ -70,7 +75,7 @@ def _write_chunk(year: int, n_total: int, indexes: list[int]) -> int:
     figures = sample_figures(year, reg)
     for index in indexes:
         unit = reg.units[index - 1]
-        wb = build_template(spec, year, unit.code, unit.name)
+        wb = build_template(spec, year, unit.code, unit.name, signing_key=SECRET_KEY)
         fill_in_memory(wb, figures[unit.code], contact=unit.contact, phone=unit.phone)
         path = return_path(year, index)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ TARGETS = (
         3.0,
         "s",
     ),
-    ("task_cpu_plain", "one unit's ingest+validate+accept in one plain process (CPU)", 3.0, "s"),
+    ("task_cpu_plain", "one unit's wait+validate+accept in one plain process (CPU)", 3.0, "s"),
     ("sample_run", "12-unit sample run, `scripts/run-sample.sh` (wall)", 60.0, "s"),
 )
 
@@ -228,7 +228,7 @@ def print_report(info: dict) -> None:
         print(_table(["task", "instances", "states", "sum s", "max s", "first start → last end s"], tasks))
         print("\nOne per-unit task instance: `airflow tasks test … --map-index 0` (process + children)")
         print(_table(["task", "CPU s", "wall s", "exit"], tests))
-        print("\nOne unit's ingest → validate → accept in a plain Python process (CPU s)")
+        print("\nOne unit's wait → validate → accept in a plain Python process (CPU s)")
         print(_table(["step", "CPU s"], steps))
     print("\nTargets")
     print(_table(["target", "limit", "measured", "verdict"], target_rows(summary)))
@@ -280,7 +280,7 @@ def markdown(info: dict) -> str:
             "",
             _md_table(["task", "CPU s", "wall s", "exit"], tests),
             "",
-            "One unit's ingest → validate → accept as a plain process running the same domain calls as the "
+            "One unit's wait → validate → accept as a plain process running the same domain calls as the "
             "three per-unit tasks (CPU s; `start_cpu` is the interpreter's start-up, `import` the domain "
             "package):",
             "",

@@ -36,8 +36,8 @@ from benchmarks import headline, inputs
 from benchmarks.report import print_report, write_markdown
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("floor", "read", "validate", "validate_each", "store", "consolidate", "render")
-PER_UNIT_TASKS = ("unit.ingest", "unit.validate", "unit.accept")
+STAGES = ("floor", "read", "receive", "validate", "validate_each", "store", "consolidate", "render")
+PER_UNIT_TASKS = ("unit.wait_for_return", "unit.validate", "unit.accept")
 
 
 def machine() -> dict:
@@ -180,7 +180,7 @@ def airflow_side(root: Path, dag_sizes: list[int], cold_units: int | None, max_w
         )
     attempt(
         "pipeline_unit",
-        "one unit's ingest → validate → accept in a plain process",
+        "one unit's wait → validate → accept in a plain process",
         lambda: airflow_bench.pipeline_unit_cpu(root / "unit"),
     )
     if dag_sizes:

@@ -5,10 +5,12 @@
 line: ``{"stage", "n", "wall_s", "cpu_s", "setup_s", "peak_rss_mib", ...}``. Peak RSS is the process's own
 high-water mark, so one stage's memory never pollutes another's.
 
-Stages: ``floor`` (python-calamine reading the same files' values only), ``read``, ``validate`` (one batched GX
-run), ``validate_each`` (one GX run per return, on the first ``--each`` returns), ``store`` (archive, record
-the validation, accept the figures: SQLite), ``consolidate`` (sum, save the totals, write the bureau's
-workbook), ``render`` (docx, html, xlsx, csv, json).
+Stages: ``floor`` (python-calamine reading the same files' values only), ``read`` (the reader alone), then the
+intake's own road, exactly as the DAG and the CLI run it: ``receive`` (``intake.receive``: hash, read once,
+archive, record the submission and its reading: SQLite), ``validate`` (``intake.check_many``: identity and one
+batched GX run), ``validate_each`` (``intake.check`` one submission per GX run, on the first ``--each``),
+``store`` (``intake.accept``: the figures become current), ``consolidate`` (sum, save the totals, write the
+bureau's workbook), ``render`` (docx, html, xlsx, csv, json).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Stage:
         return spec_for_year(self.year)
 
     def store(self):
+        os.environ["DISCLOSURE_SECRET_KEY"] = inputs.SECRET_KEY
         from disclosure.store import Store
 
         # BENCH_STORE_URL: the same stage against another store (make bench: a throw-away PostgreSQL database)
@@ -90,63 +93,81 @@ def _read(stage: Stage) -> Callable[[], None]:
             ret.path = path
         stage.extra["figures"] = sum(len(r.figures) for r in returns)
         stage.extra["problems"] = sum(len(r.problems) for r in returns)
-        stage.returns = returns
 
     return run
 
 
-def _after_read(stage: Stage) -> None:
-    stage.save("returns", stage.returns)
+def _receive(stage: Stage) -> Callable[[], None]:
+    from disclosure.intake import receive
+    from disclosure.store import Channel
+
+    paths = stage.paths
+    store = stage.store()
+    reg = inputs.registry(stage.n)
+
+    def run() -> None:
+        stage.ids = [receive(p, channel=Channel.CLI, store=store, registry=reg).id for p in paths]
+
+    return run
+
+
+def _after_receive(stage: Stage) -> None:
+    stage.save("ids", stage.ids)
 
 
 def _validate(stage: Stage, *, each: bool) -> Callable[[], None]:
     import great_expectations  # noqa: F401  (import cost is not the stage's)
 
-    from disclosure.validation import validate_returns
+    from disclosure.intake import check, check_many
 
-    returns = stage.load("returns")
-    previous = inputs.previous_figures(stage.year, stage.n)
-    spec = stage.spec()
+    ids = stage.load("ids")
+    store = stage.store()
+    reg = inputs.registry(stage.n)
+    keys = [inputs.SECRET_KEY]
+    _previous_year_accepted(stage, store)
     if each:
-        returns = returns[: stage.each]
+        ids = ids[: stage.each]
 
     def run() -> None:
         if each:
-            findings = [f for ret in returns for f in validate_returns([ret], spec, previous=previous)]
-            stage.extra["returns_validated"] = len(returns)
+            results = [check(i, store=store, registry=reg, keys=keys) for i in ids]
+            stage.extra["returns_validated"] = len(ids)
         else:
-            findings = validate_returns(returns, spec, previous=previous)
-        stage.extra["findings"] = len(findings)
-        stage.findings = findings
+            results = check_many(ids, store=store, registry=reg, keys=keys)
+        stage.extra["findings"] = sum(len(r.findings) for r in results)
+        stage.extra["passed"] = sum(1 for r in results if r.passed)
 
     return run
 
 
-def _after_validate(stage: Stage) -> None:
-    by_file: dict[str, list] = {}
-    for finding in stage.findings:
-        by_file.setdefault(finding.file, []).append(finding)
-    stage.save("findings", by_file)
+def _previous_year_accepted(stage: Stage, store) -> None:
+    """Last year's figures as accepted figures in the store, for the cross-year rules (untimed set-up)."""
+    previous = inputs.previous_figures(stage.year, stage.n)
+    if not previous or store.current_figures(stage.year - 1):
+        return
+    from disclosure.figures import Figure
+
+    stub = stage.work / "previous-year.txt"
+    stub.write_text("previous year")
+    for unit, values in previous.items():
+        sub = store.archive_file(stub, year=stage.year - 1, unit=unit)
+        store.record_validation(sub.id, [])
+        figures = [Figure(stage.year - 1, unit, c.table, c.row, c.column, v) for c, v in values.items()]
+        store.accept(sub.id, figures)
 
 
 def _store(stage: Stage) -> Callable[[], None]:
-    returns = stage.load("returns")
-    findings = stage.load("findings")
+    from disclosure.intake import accept
+    from disclosure.store import SubmissionStatus
+
+    ids = stage.load("ids")
     store = stage.store()
 
     def run() -> None:
         accepted = 0
-        for ret in returns:
-            submission = store.archive_file(
-                ret.path,
-                year=ret.year,
-                unit=ret.unit,
-                format_version=ret.meta.format_version,
-                template_revision=ret.meta.template_revision or None,
-            )
-            summary = store.record_validation(submission.id, findings.get(str(ret.path), []))
-            if summary.passed:
-                store.accept(submission.id, ret.figures)
+        for submission_id in ids:
+            if store.submission(submission_id).status is SubmissionStatus.PASSED:
+                accept(submission_id, store=store)
                 accepted += 1
         stage.extra["accepted"] = accepted
 
@@ -197,8 +218,9 @@ def _render(stage: Stage) -> Callable[[], None]:
 
 STAGES: dict[str, tuple[Callable[[Stage], Callable[[], None]], Callable[[Stage], None] | None]] = {
     "floor": (_floor, None),
-    "read": (_read, _after_read),
-    "validate": (lambda s: _validate(s, each=False), _after_validate),
+    "read": (_read, None),
+    "receive": (_receive, _after_receive),
+    "validate": (lambda s: _validate(s, each=False), None),
     "validate_each": (lambda s: _validate(s, each=True), None),
     "store": (_store, None),
     "consolidate": (_consolidate, _after_consolidate),

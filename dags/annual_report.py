@@ -7,15 +7,17 @@ Asia/Shanghai; the report is due by 31 January (条例 第四十九条).
 
 **Inputs** (trigger form): report year (default: the previous year), units (default: every unit in the
 registry), format version (default: chosen by year), returns deadline (default: 15 January, 18:00), approval.
-Returns are read from the inbox (`DISCLOSURE_INBOX_URL`, default `<data>/inbox/<year>/`), recognised by the
-cover sheet's unit code and year, not by file name.
+Returns are received from the inbox (`DISCLOSURE_INBOX_URL`, default `<data>/inbox/<year>/`), the CLI or the
+unit portal as submissions, recognised by their signed template identity, not by file name, and ordered by when
+the system received them, not by file dates.
 
 **Outputs**: templates in `outbox/<year>/`, feedback workbooks in `feedback/<year>/`, the report in
 `reports/<year>/` (a marked draft while units are missing), the approved files in `publish/<year>/`.
 
 **Re-run one unit** after it resubmitted: clear that unit's failed task in the grid (or
 `POST /api/v2/dags/annual_disclosure_report/clearTaskInstances` with `[task_id, map_index]` and
-`include_downstream`); its newest file is read again and the report is rebuilt, other units are not re-run.
+`include_downstream`); its newest submission is checked again and the report is rebuilt, other units are not
+re-run.
 Or trigger with `units=[...]`: only those units are collected, the report still uses every unit's latest
 accepted return. The admin's runbook is in the README.
 """
@@ -91,12 +93,13 @@ with DAG(
     @task
     def prepare(params=None, dag_run=None) -> dict:
         """Resolve the year, the units, the format version and the deadline of this run."""
-        return runtime.pipeline().prepare(**runtime.run_choices(params), run_after=dag_run.run_after)
+        choices = runtime.run_choices(params)
+        return runtime.pipeline().prepare(**choices, run_after=dag_run.run_after).to_dict()
 
     @task
     def distribute(plan: dict) -> list[dict]:
-        """Write each unit's template to the outbox, email it with a cover note when SMTP is configured;
-        returns the units to collect."""
+        """Write each unit's signed template to the outbox, email it with a cover note when SMTP is
+        configured; returns the units to collect."""
         return runtime.pipeline().distribute(plan, send=notify.template_sender())
 
     @task.sensor(mode="reschedule", poke_interval=timedelta(hours=1), timeout=timedelta(days=45))
@@ -116,36 +119,28 @@ with DAG(
         map_index_template=UNIT_LABEL,
     )
     def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
-        """Wait until the unit's return is in the inbox (a manual run checks once); skip it after the deadline."""
+        """Poll the inbox until the unit has sent a return (a manual run checks once); skip it after the
+        deadline. Passes on the unit's newest submission id."""
         runtime.label_unit(unit)
         return runtime.poke_for_return(plan, unit, dag_run)
 
     @task(map_index_template=UNIT_LABEL)
-    def ingest(plan: dict, unit: dict, path: str) -> dict:
-        """Archive the unit's returned files and read the newest (looked up again on a re-run)."""
+    def validate(plan: dict, unit: dict, submission_id: int) -> dict:
+        """Check the unit's newest submission (signed identity, then the format's rules); on errors write the
+        feedback workbook and fail without retrying (the unit must correct its file)."""
         runtime.label_unit(unit)
-        return runtime.data_errors_fail("ingest", plan, unit["code"], path, inbox=runtime.inbox(plan["year"]))
+        return runtime.check_return(plan, unit, submission_id)
 
     @task(map_index_template=UNIT_LABEL)
-    def validate(plan: dict, unit: dict, ingested: dict) -> dict:
-        """Check the unit's newest return against the format's rules; on errors write the feedback workbook
-        and fail without retrying (the unit must correct its file)."""
+    def accept(plan: dict, unit: dict, checked: dict) -> str:
+        """Make the checked submission's figures the unit's current return for the year."""
         runtime.label_unit(unit)
-        return runtime.data_errors_fail(
-            "validate", plan, unit["code"], ingested, inbox=runtime.inbox(plan["year"])
-        )
-
-    @task(map_index_template=UNIT_LABEL)
-    def accept(plan: dict, unit: dict, validated: dict) -> str:
-        """Store the figures as the unit's current return for the year."""
-        runtime.label_unit(unit)
-        return runtime.data_errors_fail("accept", plan, unit["code"], validated)
+        return runtime.accept_return(plan, unit, checked)
 
     @task_group(group_id="unit")
     def collect(plan: dict, unit: dict) -> None:
-        """One unit's return: wait → ingest → validate → accept (mapped over the units)."""
-        path = wait_for_return(plan, unit)
-        accept(plan, unit, validate(plan, unit, ingest(plan, unit, path)))
+        """One unit's return: wait (receive) → validate → accept (mapped over the units)."""
+        accept(plan, unit, validate(plan, unit, wait_for_return(plan, unit)))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def consolidate(plan: dict) -> dict:
@@ -175,7 +170,7 @@ with DAG(
     @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
     def publish(plan: dict, rendered: dict) -> list[str]:
         """Copy the final report files to publish/<year>/."""
-        return runtime.pipeline().publish(plan, rendered)
+        return runtime.pipeline().publish(plan["year"], rendered)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def notify_admin(plan: dict) -> str:

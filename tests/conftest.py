@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 SEED_FILE = SHARED_DIR / "seed" / "2020-annual-report-geology-bureau.txt"
+
+#: The bureau's secret key in tests (templates are signed with it): set for this process and the processes it
+#: starts (Airflow, the CLI), unless the environment already has one.
+TEST_SECRET_KEY = "test-secret-key-of-the-bureau-0123456789abcdef"
+os.environ.setdefault("DISCLOSURE_SECRET_KEY", TEST_SECRET_KEY)
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 #: Tables of the store, children first (for emptying a database between tests).
 STORE_TABLES = (
+    "audit_events",
+    "submission_readings",
+    "inbox_files",
     "findings",
     "validation_runs",
     "totals",

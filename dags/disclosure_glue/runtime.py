@@ -1,6 +1,7 @@
 """What the yearly DAG's task bodies call: Airflow-side decisions around the domain steps in
-``disclosure.pipeline`` (store URL from a connection, inbox as an object-storage path, sensor outcomes,
-branch routes, the final verdict). Module level imports nothing heavy and reads nothing.
+``disclosure.pipeline`` (store URL and secret key from connections, inbox as an object-storage path, sensor
+outcomes, the run plan in and out of XCom, branch routes, the final verdict). Module level imports nothing heavy
+and reads nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 YEARLY_SCHEDULE = CronTriggerTimetable("0 9 5 1 *", timezone="Asia/Shanghai")
 
 STORE_CONN_ID = "disclosure_store"
+SECRET_KEY_CONN_ID = "disclosure_secret_key"
+SECRET_KEY_ENV = "DISCLOSURE_SECRET_KEY"
 INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"
 ACCEPT_TASK_ID = "unit.accept"
 
@@ -34,10 +37,33 @@ def label_unit(unit: dict) -> None:
 
 
 def pipeline() -> ModuleType:
-    """The domain facade, imported when a task runs (never at parse time)."""
+    """The domain facade, imported when a task runs (never at parse time). The bureau's secret key (which
+    signs and verifies the templates) is taken from its connection first, when one is defined."""
     import disclosure.pipeline
 
+    load_secret_key()
     return disclosure.pipeline
+
+
+def load_secret_key() -> None:
+    """Fill ``DISCLOSURE_SECRET_KEY`` from the connection ``disclosure_secret_key`` (its password: one key, or
+    several newest first separated by commas) when it exists and the variable is not set already."""
+    if os.environ.get(SECRET_KEY_ENV):
+        return
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(SECRET_KEY_CONN_ID)
+    except AirflowNotFoundException:
+        return
+    if conn.password:
+        os.environ[SECRET_KEY_ENV] = conn.password
+
+
+def plan_of(plan: dict) -> Any:
+    """The typed run plan from its XCom form."""
+    return pipeline().RunPlan.of(plan)
 
 
 def run_choices(params: dict[str, Any]) -> dict[str, Any]:
@@ -97,40 +123,52 @@ def is_manual(dag_run: Any) -> bool:
 
 
 def poke_for_return(plan: dict, unit: dict, dag_run: Any) -> PokeReturnValue:
-    """Done with the staged file when the unit's return is in; skipped when it is not there by the deadline
-    (a manual run looks once), so a missing unit shows as skipped and a wrong return as failed."""
-    year = plan["year"]
-    path = pipeline().find_return(year, unit["code"], inbox(year))
-    if path:
-        return PokeReturnValue(is_done=True, xcom_value=path)
-    deadline = pipeline().deadline_of(plan)
-    if is_manual(dag_run) or datetime.now(UTC) >= deadline:
+    """Done with the unit's newest submission id when it has sent something (one inbox poll per poke); skipped
+    when nothing is there by the deadline (a manual run looks once), so a missing unit shows as skipped and a
+    wrong return as failed."""
+    run = plan_of(plan)
+    newest = pipeline().newest_submission(run, unit["code"], inbox=inbox(run.year), store_url=store_url())
+    if newest is not None:
+        return PokeReturnValue(is_done=True, xcom_value=newest.id)
+    if is_manual(dag_run) or datetime.now(UTC) >= run.deadline:
         raise AirflowSkipException(
-            f"未收到 {unit['display']} 的 {year} 年度报表（报送截止：{plan['deadline']}）"
+            f"未收到 {unit['display']} 的 {run.year} 年度报表（报送截止：{plan['deadline']}）"
         )
     return PokeReturnValue(is_done=False)
+
+
+def check_return(plan: dict, unit: dict, submission_id: int) -> dict:
+    """Check the unit's newest submission; a refused or faulty file fails the task without retries."""
+    run = plan_of(plan)
+    return data_errors_fail(
+        "check_return", run, unit["code"], submission_id, inbox=inbox(run.year), store_url=store_url()
+    )
+
+
+def accept_return(plan: dict, unit: dict, checked: dict) -> str:
+    return data_errors_fail("accept_return", plan_of(plan), unit["code"], checked, store_url=store_url())
 
 
 def data_errors_fail(step: str, *args: Any, **kwargs: Any) -> Any:
     """Run a unit step of the pipeline; a data error (the unit must fix its file) fails the task without
     retries, anything else (disk, database, network) is left to the task's retries."""
     try:
-        return getattr(pipeline(), step)(*args, store_url=store_url(), **kwargs)
+        return getattr(pipeline(), step)(*args, **kwargs)
     except pipeline().ReturnInvalid as exc:
         raise AirflowFailException(exc.summary) from exc
 
 
 def reminder_due(plan: dict, dag_run: Any) -> bool:
     """True from two days before the deadline on; at once for a manual run."""
-    return is_manual(dag_run) or datetime.now(UTC) >= pipeline().reminder_time(plan)
+    return is_manual(dag_run) or datetime.now(UTC) >= plan_of(plan).reminder_time
 
 
 def notify_missing(plan: dict) -> list[str]:
     from disclosure_glue.notify import send_to_admin
 
-    codes = [u["code"] for u in plan["units"]]
-    missing = pipeline().missing_units(plan["year"], codes, inbox(plan["year"]))
-    send_to_admin(*pipeline().reminder_message(plan, missing))
+    run = plan_of(plan)
+    missing = pipeline().missing_units(run, inbox=inbox(run.year), store_url=store_url())
+    send_to_admin(*pipeline().reminder_message(run, missing))
     return missing
 
 
@@ -148,7 +186,7 @@ def accepted_in_this_run() -> list[str]:
 def notify_status(plan: dict) -> str:
     from disclosure_glue.notify import send_to_admin
 
-    subject, body = pipeline().status_message(plan, accepted_in_this_run(), store_url=store_url())
+    subject, body = pipeline().status_message(plan_of(plan), accepted_in_this_run(), store_url=store_url())
     send_to_admin(subject, body)
     return subject
 
@@ -164,6 +202,6 @@ def publication_route(totals: dict, params: dict[str, Any]) -> list[str]:
 
 def check_complete(plan: dict) -> None:
     """Fail the run when a unit of this run was not accepted or the report still lacks units."""
-    verdict = pipeline().completeness(plan, accepted_in_this_run(), store_url=store_url())
+    verdict = pipeline().completeness(plan_of(plan), accepted_in_this_run(), store_url=store_url())
     if verdict:
         raise AirflowFailException(verdict)

@@ -248,3 +248,31 @@ def write_consolidated_return(totals: Totals, spec: FormatSpec, registry: Regist
             # No 差异说明: it would justify warnings, and the totals have to stand on their own.
             justification="",
         )
+
+
+def rendering_blockers(totals: Totals, findings: Iterable[Finding]) -> list[Finding]:
+    """The one rule of what keeps the report from being rendered: an error in the bureau's own totals. A draft
+    (units missing or invalid) is rendered anyway, marked as such: its cross-year checks compare a partial sum
+    with last year's totals, so its errors are reported, not fatal."""
+    if totals.is_draft:
+        return []
+    return [f for f in findings if f.is_error]
+
+
+def consolidate_checked(
+    year: int, store: Store, registry: Registry, spec: FormatSpec, *, docs_dir: Path | None = None
+) -> tuple[Totals, list[Finding], int]:
+    """Sum the year, validate the totals with the units' suite, save both; raise :class:`ReportError` when the
+    totals may not be rendered (:func:`rendering_blockers`). Returns the totals, the findings and the run id.
+    The DAG's consolidate and ``disclosure report`` both come here."""
+    from disclosure.errors import ReportError
+
+    totals = consolidate(year, store, registry, spec)
+    findings, docs = validate_totals(totals, store, registry, spec, docs_dir=docs_dir)
+    run_id = totals.save(store, findings=findings, data_docs=docs)
+    blockers = rendering_blockers(totals, findings)
+    if blockers:
+        raise ReportError(
+            f"{year} 年度汇总数据有 {len(blockers)} 处未通过校验，报告不予生成：{blockers[0].message}"
+        )
+    return totals, findings, run_id

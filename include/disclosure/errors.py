@@ -35,6 +35,7 @@ class Problem:
     sheet: str | None = None
     cell: str | None = None
     raw: str | None = None  # the offending content, as found
+    advice: str | None = None  # for one figure cell: what is wrong and what to write, without the location
 
     def location(self) -> str:
         if self.sheet and self.cell:

@@ -49,6 +49,7 @@ class ReturnMeta:
     contact: str = ""
     phone: str = ""
     justification: str = ""  # the unit's written explanation of warnings (差异说明)
+    signature: str = ""  # the template identity's signature (``workbook.signature``); "" in old templates
 
 
 @dataclass

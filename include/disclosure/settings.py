@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from disclosure.errors import SettingsError
+
+if TYPE_CHECKING:
+    from disclosure.formats import ColumnKind, FormatSpec
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_UNITS_FILE = PACKAGE_DIR / "registry" / "sample-units.yaml"
@@ -34,11 +39,18 @@ def _int_env(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Limits:
-    """Guards against hostile or broken uploads (configurable by environment variables)."""
+    """Guards against hostile or broken uploads (configurable by environment variables).
+
+    ``max_count`` / ``max_amount`` override the plausible magnitudes the format spec declares per column kind
+    (``maxima``: counts and 本年增/减 ≤ 10,000,000; amounts ≤ 10,000,000 in the column's unit, 万元): a figure
+    beyond is reported as a typing error before any arithmetic. Unset (0 / empty) keeps the spec's.
+    """
 
     max_file_bytes: int = 10 * 1024 * 1024  # DISCLOSURE_MAX_FILE_BYTES
     max_uncompressed_bytes: int = 100 * 1024 * 1024  # DISCLOSURE_MAX_UNCOMPRESSED_BYTES
     max_compression_ratio: int = 200  # DISCLOSURE_MAX_COMPRESSION_RATIO
+    max_count: int | None = None  # DISCLOSURE_MAX_COUNT (counts and signed counts)
+    max_amount: int | None = None  # DISCLOSURE_MAX_AMOUNT (in the amount column's unit)
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -46,7 +58,16 @@ class Limits:
             max_file_bytes=_int_env("DISCLOSURE_MAX_FILE_BYTES", cls.max_file_bytes),
             max_uncompressed_bytes=_int_env("DISCLOSURE_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes),
             max_compression_ratio=_int_env("DISCLOSURE_MAX_COMPRESSION_RATIO", cls.max_compression_ratio),
+            max_count=_int_env("DISCLOSURE_MAX_COUNT", 0) or None,
+            max_amount=_int_env("DISCLOSURE_MAX_AMOUNT", 0) or None,
         )
+
+    def figure_maximum(self, spec: FormatSpec, kind: ColumnKind) -> Decimal:
+        """The largest plausible magnitude of a figure of ``kind``: the admin's override, else the spec's."""
+        from disclosure.formats import ColumnKind
+
+        override = self.max_amount if kind is ColumnKind.AMOUNT else self.max_count
+        return Decimal(override) if override else spec.maxima[kind]
 
 
 @dataclass(frozen=True)

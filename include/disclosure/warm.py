@@ -8,8 +8,8 @@ first-use work: GX's expectation registry and templates, SQLAlchemy's mapper con
 compilation, the format specs.
 
 :func:`warm_up` runs the real code path once on a tiny generated return in a throw-away folder: the template
-writer and the sample filler, the reader, the GX suite compiler and one GX run (with and without last year's
-figures), and the store (migrate, archive, record the findings, accept, read back). It never touches the data
+writer and the sample filler, then the intake (receive: the reader and the store; check: the signed identity,
+the GX suite compiler and one GX run; accept), and one GX run with last year's figures. It never touches the data
 folder or the store of the bureau, and nothing it computes is kept except what the libraries cache for
 themselves. It raises nothing: a failure is logged and the process goes on cold (the tasks then pay the cost
 themselves, with the same results).
@@ -43,6 +43,7 @@ MODULES = (
     "sqlalchemy",
     "sqlalchemy.orm",
     "disclosure.pipeline",
+    "disclosure.intake",
     "disclosure.workbook.reader",
     "disclosure.workbook.template",
     "disclosure.workbook.sample",
@@ -83,11 +84,15 @@ def import_stack() -> None:
 
 @contextmanager
 def _scratch_data_dir() -> Iterator[Path]:
-    """A throw-away data folder, made the process's data folder (and store) only while the block runs."""
-    saved = {key: os.environ.get(key) for key in ("DISCLOSURE_DATA_DIR", "DISCLOSURE_STORE_URL")}
+    """A throw-away data folder, store and signing key, made the process's own only while the block runs."""
+    from disclosure.secret_key import SECRET_KEY_ENV, generate_key
+
+    keys = ("DISCLOSURE_DATA_DIR", "DISCLOSURE_STORE_URL", SECRET_KEY_ENV)
+    saved = {key: os.environ.get(key) for key in keys}
     with tempfile.TemporaryDirectory(prefix="disclosure-warm-") as tmp:
         os.environ["DISCLOSURE_DATA_DIR"] = tmp
         os.environ.pop("DISCLOSURE_STORE_URL", None)
+        os.environ[SECRET_KEY_ENV] = generate_key()  # the bureau's key is neither needed nor touched
         try:
             yield Path(tmp)
         finally:
@@ -107,37 +112,34 @@ def _one_unit_registry():
 
 
 def exercise(version: str, folder: Path) -> None:
-    """One return of ``version`` through template → read → validate (one GX run, then one with last year's
-    figures) → store, in ``folder``."""
+    """One signed return of ``version`` through the intake's road in ``folder``: template → receive (read once)
+    → check (identity, one GX run) → accept; then one GX run with last year's figures (the cross-year rules)."""
+    from disclosure import intake
     from disclosure.formats import load_spec
     from disclosure.store import Store
     from disclosure.validation import validate_files
-    from disclosure.workbook.reader import read_return
     from disclosure.workbook.sample import write_sample_returns
 
     spec = load_spec(version)
     year = spec.first_year
-    (sample,) = write_sample_returns(year, folder / "returns", _one_unit_registry())
-    unit_return = read_return(sample.path, strict=False)
+    registry = _one_unit_registry()
+    (sample,) = write_sample_returns(year, folder / "returns", registry)
     store = Store.from_url(f"sqlite:///{folder / 'store.db'}", archive_dir=folder / "archive")
     try:
         store.upgrade()
-        submission = store.archive_file(sample.path, year=year, unit=sample.unit)
-        report = validate_files(
-            [sample.path],
-            format_version=version,
-            previous=store.current_figures(year - 1),
+        submission = intake.receive(sample.path, channel="inbox", store=store, registry=registry)
+        intake.check(
+            submission.id,
+            store=store,
+            registry=registry,
+            expected_unit=sample.unit,
             feedback_dir=folder / "feedback",
+            docs_dir=folder / "docs",
         )
-        store.record_validation(
-            submission.id, report.files[0].findings, report.docs[0] if report.docs else None
-        )
-        store.accept(submission.id, unit_return.figures)
-        # the cross-year rules compile and run only with last year's figures: the accepted ones stand in
+        intake.accept(submission.id, store=store)
         validate_files(
             [sample.path], format_version=version, previous=store.current_figures(year), docs=False
         )
-        store.submissions(year, sample.unit)
     finally:
         store.dispose()
 

@@ -84,7 +84,6 @@ def test_unit_tasks_are_mapped_and_named_after_the_unit(dag):
     unit_tasks = [t for t in dag.tasks if t.task_id.startswith("unit.")]
     assert [t.task_id for t in unit_tasks] == [
         "unit.wait_for_return",
-        "unit.ingest",
         "unit.validate",
         "unit.accept",
     ]

@@ -63,3 +63,29 @@ def test_manual_runs_check_once():
 
     assert is_manual(SimpleNamespace(run_type="manual"))
     assert not is_manual(SimpleNamespace(run_type="scheduled"))
+
+
+def test_the_secret_key_comes_from_its_connection_when_the_variable_is_not_set(monkeypatch):
+    from airflow.sdk import BaseHook, Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from disclosure_glue import runtime
+
+    key = "k" * 43
+    conns = {"disclosure_secret_key": Connection(conn_id="disclosure_secret_key", password=key)}
+
+    def get_connection(conn_id):
+        if conn_id not in conns:
+            raise AirflowNotFoundException(conn_id)
+        return conns[conn_id]
+
+    monkeypatch.setattr(BaseHook, "get_connection", staticmethod(get_connection))
+    monkeypatch.setenv("DISCLOSURE_SECRET_KEY", "already-set-" + "x" * 32)
+    runtime.load_secret_key()
+    assert runtime.os.environ["DISCLOSURE_SECRET_KEY"].startswith("already-set-")  # the variable wins
+    monkeypatch.delenv("DISCLOSURE_SECRET_KEY")
+    runtime.load_secret_key()
+    assert runtime.os.environ["DISCLOSURE_SECRET_KEY"] == key
+    monkeypatch.delenv("DISCLOSURE_SECRET_KEY")
+    conns.clear()
+    runtime.load_secret_key()  # no connection: left to the data folder's key file
+    assert "DISCLOSURE_SECRET_KEY" not in runtime.os.environ

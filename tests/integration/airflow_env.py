@@ -38,6 +38,11 @@ def airflow_env(root: Path, **extra: str) -> dict[str, str]:
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+        # The bureau's key as the deployment holds it: an Airflow connection (its password), which the DAG's
+        # glue turns into DISCLOSURE_SECRET_KEY; the same key the tests' templates are signed with.
+        AIRFLOW_CONN_DISCLOSURE_SECRET_KEY=json.dumps(
+            {"conn_type": "generic", "password": os.environ["DISCLOSURE_SECRET_KEY"]}
+        ),
     )
     env.update(extra)
     return env

@@ -259,6 +259,7 @@ def _airflow_env(
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "DISCLOSURE_DATA_DIR": str(data_dir),
+            "DISCLOSURE_SECRET_KEY": os.environ["DISCLOSURE_SECRET_KEY"],
             "DISCLOSURE_TEMPLATES_DIR": str(REPO / "templates"),
             "DISCLOSURE_STORE_URL": f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{store_db}",
         }

@@ -38,6 +38,7 @@ SECRET_VARIABLES = (
     "AIRFLOW__API__SECRET_KEY",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
     "DISCLOSURE_STORE_URL",
+    "DISCLOSURE_SECRET_KEY",
 )
 #: ``${NAME:?message}``: compose refuses to start without the value (no default password in the file)
 REQUIRED_VARIABLE = re.compile(r"\$\{[A-Z0-9_]+:\?[^}]*\}")

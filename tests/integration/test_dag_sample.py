@@ -22,7 +22,7 @@ from tests.seed_2020 import seed_figures
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-UNIT_TASKS = ("unit.wait_for_return", "unit.ingest", "unit.validate", "unit.accept")
+UNIT_TASKS = ("unit.wait_for_return", "unit.validate", "unit.accept")
 
 
 def _write_sample(data: Path, year: int, faulty=False) -> Path:

@@ -104,21 +104,21 @@ def test_concurrent_accepts_of_one_unit_leave_one_consistent_current_set(pg_stor
 
 @pytest.mark.slow
 def test_resubmission_end_to_end_on_postgres(pg_store: Store, registry, tmp_path):
-    from disclosure.intake import accept_files
+    from disclosure.intake import take_in
     from disclosure.workbook.sample import sample_figures, write_sample_returns
-    from tests.unit.store.test_intake import write_return
+    from tests.unit.intake.conftest import write_return
 
     small = registry.model_copy(update={"units": registry.units[:2]})
     spec = spec_for_year(YEAR)
     first = write_sample_returns(YEAR, tmp_path / "first", small)
-    assert all(r.accepted for r in accept_files([s.path for s in first], pg_store, small))
+    assert all(r.accepted for r in take_in([s.path for s in first], store=pg_store, registry=small))
     before = consolidate(YEAR, pg_store, small, spec)
 
     fee = Cell("t2_8", "fees", "fee_amount")
     corrected = dict(sample_figures(YEAR, small)["U02"])
     corrected[fee] += Decimal("0.0001")
-    fixed = write_return(small, "U02", corrected, tmp_path / "second" / "2021_U02_更正.xlsx")
-    [result] = accept_files([fixed], pg_store, small)
+    fixed = write_return(small, "U02", tmp_path / "second" / "2021_U02_更正.xlsx", corrected)
+    [result] = take_in([fixed], store=pg_store, registry=small)
     assert result.accepted
 
     after = consolidate(YEAR, pg_store, small, spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,19 @@ def test_malformed_specs_fail_at_load_time(tmp_path, monkeypatch, mutate, messag
             load_spec("gov-2019")
     finally:
         _load_file.cache_clear()
+
+
+@pytest.mark.parametrize("version", ["gov-2019", "gov-2021"])
+def test_specs_declare_plausible_maxima_and_stay_hashable(version):
+    spec = load_spec(version)
+    assert {kind: spec.maxima[kind] for kind in ColumnKind} == dict.fromkeys(ColumnKind, Decimal(10_000_000))
+    assert hash(spec) == hash(load_spec(version))  # layouts may be cached by spec
+
+
+def test_maxima_must_be_positive():
+    from pydantic import ValidationError
+
+    from disclosure.formats.model import Maxima
+
+    with pytest.raises(ValidationError, match="maxima must be positive"):
+        Maxima(amount=Decimal(0))

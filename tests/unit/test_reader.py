@@ -118,12 +118,14 @@ def insert_blank_rows(ws, index: int, amount: int) -> None:
 
 
 def swap_columns(ws, a: int, b: int) -> None:
-    """Move two columns past each other, headers and figures together (cells inside merges stay put)."""
+    """Move two columns past each other, headers and figures together with their number formats, as Excel moves
+    a column (cells inside merges stay put)."""
     for row in range(1, ws.max_row + 1):
         first, second = ws.cell(row, a), ws.cell(row, b)
         if isinstance(first, MergedCell) or isinstance(second, MergedCell):
             continue
         first.value, second.value = second.value, first.value
+        first.number_format, second.number_format = second.number_format, first.number_format
 
 
 def swappable_pairs(spec: FormatSpec) -> list[tuple[str, int, int]]:

@@ -53,7 +53,14 @@ def test_a_failed_unit_shows_why_in_chinese_with_its_feedback_workbook(view: Sta
 def test_summary_counts_passed_states_and_the_deadline(view: StatusView):
     summary = view.summary
     assert summary.headline == "2/12 已通过"  # U01 已采用 + U04 已通过
-    assert summary.counts == {"未提交": 8, "已提交": 1, "校验未通过": 1, "已通过": 1, "已采用": 1}
+    assert summary.counts == {
+        "未提交": 8,
+        "已提交": 1,
+        "校验未通过": 1,
+        "已通过": 1,
+        "已采用": 1,
+        "已拒收": 0,
+    }
     assert (summary.on_time, summary.late, summary.missing) == (3, 1, 8)
     assert view.row("U04").on_time is False and view.row("U01").on_time is True
     assert view.row("U05").on_time is None

@@ -78,9 +78,28 @@ def test_identity_in_hidden_sheet_and_document_properties(case, book):
         "template_revision": TEMPLATE_REVISION,
     }
     assert tuple(hidden) == IDENTITY_KEYS
+    signature = hidden.pop("signature")
     assert hidden == expected
     props = {p.name: p.value for p in book.custom_doc_props.props}
-    assert props == {f"disclosure_{k}": v for k, v in expected.items()}
+    assert props == {f"disclosure_{k}": v for k, v in {**expected, "signature": signature}.items()}
+
+
+def test_the_identity_is_signed_for_its_unit_with_the_newest_key(case, book):
+    from disclosure.settings import get_settings
+    from disclosure.workbook.signature import verify_signature
+
+    spec, year, _ = case
+    ws = book[IDENTITY_SHEET]
+    hidden = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    signed = verify_signature(hidden["signature"], get_settings().secret_keys[:1])
+    assert signed is not None
+    assert (signed.unit_code, signed.year, signed.format_version, signed.template_revision) == (
+        UNIT[0],
+        str(year),
+        spec.version,
+        TEMPLATE_REVISION,
+    )
+    assert verify_signature(hidden["signature"], ["another-key-that-did-not-sign-0123456789"]) is None
 
 
 def test_cover_prefilled_and_locked_inputs_unlocked(case, book):
@@ -179,16 +198,17 @@ def _validation_of(ws, coordinate: str):
 def test_data_validation_by_column_kind(case, book):
     spec, _, _ = case
     layout = template_layout(spec)
+    # up to the spec's plausible maximum (10,000,000), as the reader checks it
     expected = {
-        ColumnKind.COUNT: ("whole", "greaterThanOrEqual", "0"),
-        ColumnKind.SIGNED_COUNT: ("whole", "between", "-999999999"),
-        ColumnKind.AMOUNT: ("decimal", "greaterThanOrEqual", "0"),
+        ColumnKind.COUNT: ("whole", "between", "0", "10000000"),
+        ColumnKind.SIGNED_COUNT: ("whole", "between", "-10000000", "10000000"),
+        ColumnKind.AMOUNT: ("decimal", "between", "0", "10000000"),
     }
     seen = set()
     for cell, (sheet, coord) in layout.items():
         kind = spec.table(cell.table).column(cell.column).kind
         dv = _validation_of(book[sheet], coord)
-        assert (dv.type, dv.operator, dv.formula1) == expected[kind], (cell, coord)
+        assert (dv.type, dv.operator, dv.formula1, dv.formula2) == expected[kind], (cell, coord)
         assert dv.showErrorMessage and "填" in dv.error
         seen.add(kind)
     assert ColumnKind.COUNT in seen and ColumnKind.AMOUNT in seen

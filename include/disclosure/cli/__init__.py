@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 
 import click
 
@@ -28,6 +29,26 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        """Every subcommand: a domain or infrastructure error is a message and exit code 2, never a traceback
+        (``DISCLOSURE_DEBUG=1`` shows it)."""
+        from disclosure.errors import DisclosureError
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except DisclosureError as exc:
+            if os.environ.get("DISCLOSURE_DEBUG"):
+                raise
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            if os.environ.get("DISCLOSURE_DEBUG"):
+                raise
+            click.echo(f"错误（{type(exc).__name__}）：{exc}", err=True)
+            ctx.exit(2)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in SUBCOMMANDS if _available(name)]
 

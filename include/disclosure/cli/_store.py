@@ -28,13 +28,9 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_store(url: str | None) -> Store:
     """The store at ``url`` (or the configured one), migrated to the newest schema."""
-    from disclosure.settings import get_settings
     from disclosure.store import Store
 
-    settings = get_settings()
-    store = Store.from_url(url, archive_dir=settings.archive) if url else Store.from_settings(settings)
-    store.upgrade()
-    return store
+    return Store.open(url)
 
 
 def when(moment) -> str:

@@ -32,11 +32,12 @@ def command(
 ) -> None:
     """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON），打印写出的文件路径。
 
-    Consolidate the accepted returns and render the report; prints the files written. While units are missing
-    or invalid the report is marked 草稿. Exit 1 when the report cannot be rendered (a figure is missing, the
-    prose contradicts the tables); 2 on wrong usage.
+    Consolidate the accepted returns, check the totals with the units' rules exactly as the DAG does, and render
+    the report; prints the files written. While units are missing or invalid the report is marked 草稿. Exit 1
+    when the report may not or cannot be rendered (the totals break a rule, a figure is missing, the prose
+    contradicts the tables); 2 on wrong usage.
     """
-    from disclosure.consolidation import consolidate
+    from disclosure.consolidation import consolidate_checked
     from disclosure.formats import spec_for_year
     from disclosure.registry import load_registry
     from disclosure.report import render_report
@@ -52,7 +53,7 @@ def command(
     store = Store.from_settings(settings)
     try:
         store.upgrade()
-        totals = consolidate(year, store, registry, spec)
+        totals, _, _ = consolidate_checked(year, store, registry, spec, docs_dir=settings.validation_docs)
         draft = [f"{code} {totals.unit_names.get(code, code)}" for code in totals.missing_units]
         draft += [
             f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units

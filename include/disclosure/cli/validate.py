@@ -32,16 +32,31 @@ def command(
     year: int | None,
     no_docs: bool,
 ) -> None:
-    """校验填报表：列出全部问题（规则、单元格、应为、实为、修改说明）。
+    """校验填报表：核对模板签名，列出全部问题（规则、单元格、应为、实为、修改说明）。不入库。
 
-    Validate returns in one Great Expectations run. Exit 0: valid (warnings allowed); 1: at least one error;
+    Check returns exactly as the intake does (signed identity first, then every rule in one Great Expectations
+    run), without storing anything. Exit 0: valid (warnings allowed); 1: refused or at least one error;
     2: a file cannot be used at all, or wrong usage.
     """
+    from disclosure.intake import identity_findings
+    from disclosure.registry import load_registry
+    from disclosure.settings import get_settings
     from disclosure.validation import validate_files
 
     try:
+        registry = load_registry()
+        keys = get_settings().secret_keys
+
+        def screen(ret, file: str):
+            return identity_findings(ret.meta, registry=registry, keys=keys, file=file)[0]
+
         report = validate_files(
-            list(files), format_version=format_version, year=year, docs=not no_docs, feedback_dir=feedback_dir
+            list(files),
+            format_version=format_version,
+            year=year,
+            docs=not no_docs,
+            feedback_dir=feedback_dir,
+            screen=screen,
         )
     except DisclosureError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -61,6 +76,8 @@ def _print_human(report) -> None:
         warnings = len(result.findings) - errors
         if not result.usable:
             verdict = "无法使用"
+        elif result.refused:
+            verdict = "拒收（不是本单位的有效报表）"
         elif errors:
             verdict = f"未通过：{errors} 个错误，{warnings} 个提示"
         elif warnings:

@@ -9,7 +9,7 @@ rules are equations over row/column ids, evaluated for each column (``each: colu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -35,6 +35,12 @@ class ColumnKind(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+def blocks_acceptance(severity: Severity | str, justified: bool) -> bool:
+    """The one rule of what keeps a return from being accepted: an error always; a warning until the unit
+    justifies it (差异说明 on the cover sheet). Findings, the store and the intake all ask this function."""
+    return Severity(str(getattr(severity, "value", severity)).lower()) is Severity.ERROR or not justified
 
 
 class Column(_Model):
@@ -302,6 +308,23 @@ class Section(_Model):
         return f"{self.number}、{self.title}"
 
 
+class Maxima(_Model):
+    """Plausible magnitudes per column kind (amounts in the column's unit): a larger figure is a typing error."""
+
+    count: Decimal = Decimal(10_000_000)
+    signed_count: Decimal = Decimal(10_000_000)  # the largest |本年增/减|
+    amount: Decimal = Decimal(10_000_000)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Maxima:
+        if not all(m.is_finite() and m > 0 for m in (self.count, self.signed_count, self.amount)):
+            raise ValueError("maxima must be positive numbers")
+        return self
+
+    def __getitem__(self, kind: ColumnKind) -> Decimal:
+        return getattr(self, kind.value)
+
+
 class FormatSpec(_Model):
     version: str
     title: str
@@ -309,6 +332,8 @@ class FormatSpec(_Model):
     first_year: int
     last_year: int | None = None
     amount_note: str | None = None
+    #: largest plausible magnitude per column kind (the admin may override: ``settings.Limits``)
+    maxima: Maxima = Maxima()
     sections: tuple[Section, ...]
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
@@ -415,6 +440,35 @@ class FormatSpec(_Model):
             if unknown:
                 raise ValueError(f"{self.version}: rule {rule.id} 'only' names unknown ids {sorted(unknown)}")
         return self
+
+
+def solve_term(
+    sides: dict[str, list[tuple[Cell, int, bool]]],
+    target: tuple[Cell, bool],
+    value_of: Callable[[Cell, bool], int | Decimal | None],
+) -> int | Decimal | None:
+    """The value of the term ``target`` (cell, last year?) that makes an equation instance (``FormatSpec.expand``)
+    hold, the other terms' values from ``value_of(cell, previous)``; None when ``target`` is not exactly one term
+    of it or another term is unknown (None)."""
+    terms = [
+        (cell, sign, previous, side) for side in ("left", "right") for cell, sign, previous in sides[side]
+    ]
+    mine = [t for t in terms if (t[0], t[2]) == target]
+    if len(mine) != 1:
+        return None
+    _, sign, _, side = mine[0]
+    same = other = 0
+    for cell, term_sign, previous, term_side in terms:
+        if (cell, previous) == target:
+            continue
+        value = value_of(cell, previous)
+        if value is None:
+            return None
+        if term_side == side:
+            same += term_sign * value
+        else:
+            other += term_sign * value
+    return sign * (other - same)
 
 
 def quantize_amount(value: Decimal, column: Column) -> Decimal:

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from disclosure.report.layout import Grid
+from disclosure.workbook.cells import put_text
 
 FIRST_TABLE_ROW = 4
 _THIN = Side(style="thin", color="000000")
@@ -33,9 +34,9 @@ def write_xlsx(path: Path, *, title: str, grids: Sequence[Grid]) -> Path:
     workbook.remove(workbook.active)
     for grid in grids:
         sheet = workbook.create_sheet(grid.caption[:31])
-        sheet["A1"] = title
+        put_text(sheet["A1"], title)
         sheet["A1"].font = Font(name="宋体", size=14, bold=True, color="C00000" if "草稿" in title else None)
-        sheet["A2"] = grid.caption
+        put_text(sheet["A2"], grid.caption)
         sheet["A2"].font = Font(name="黑体", size=12)
         for gc in grid.cells:
             row, col = FIRST_TABLE_ROW + gc.row, 1 + gc.col
@@ -43,7 +44,7 @@ def write_xlsx(path: Path, *, title: str, grids: Sequence[Grid]) -> Path:
             if gc.role == "number" and gc.cell is not None:
                 target.value = int(gc.text) if gc.text.lstrip("-").isdigit() else Decimal(gc.text)
             else:
-                target.value = gc.text or None
+                put_text(target, gc.text or None)  # labels and prose are text, never formulas
             alignment = _LEFT if gc.role == "label" else _CENTER
             font = _BOLD if gc.role == "clause" else _FONT
             for y in range(row, row + gc.rowspan):

@@ -3,6 +3,7 @@ database through SQLAlchemy (SQLite file in the data folder by default, PostgreS
 versioned with Alembic migrations shipped in ``migrations/``."""
 
 from disclosure.store.repository import (
+    AuditRecord,
     ProvenanceEntry,
     Store,
     StoredFinding,
@@ -12,10 +13,12 @@ from disclosure.store.repository import (
     ValidationSummary,
     unit_name,
 )
-from disclosure.store.schema import NOT_SUBMITTED_LABEL, SubmissionStatus
+from disclosure.store.schema import NOT_SUBMITTED_LABEL, Channel, SubmissionStatus
 
 __all__ = [
     "NOT_SUBMITTED_LABEL",
+    "AuditRecord",
+    "Channel",
     "ProvenanceEntry",
     "Store",
     "StoredFinding",

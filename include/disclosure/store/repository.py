@@ -1,8 +1,10 @@
 """The report store: what every part of the workflow asks of the database, as plain typed methods.
 
 A unit's return goes through 未提交 → 已提交 (``archive_file``) → 校验未通过 or 已通过 (``record_validation``)
-→ 已采用 (``accept``). A resubmission starts again at 已提交; accepting it supersedes the unit's figures of
-that year in one transaction. Nothing is ever deleted: superseded figures, old files and old runs stay.
+→ 已采用 (``accept``), or 已拒收 (``refuse``: not a valid return of that unit). A resubmission starts again at
+已提交; accepting it supersedes the unit's figures of that year in one transaction. Resubmissions are ordered by
+the time the system received them, never by file dates. Nothing is ever deleted: superseded figures, old
+files, refused files and old runs stay; ``audit_events`` says who did what by hand.
 
 Methods return frozen dataclasses, never ORM objects, so callers never hold a database session.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -22,18 +25,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from disclosure.errors import Problem, StoreError
 from disclosure.figures import Figure, Number
-from disclosure.formats.model import Cell
+from disclosure.formats.model import Cell, blocks_acceptance
 from disclosure.store.engine import make_engine
 from disclosure.store.schema import (
     NOT_SUBMITTED_LABEL,
     AcceptedFigure,
+    AuditEvent,
+    Channel,
     ConsolidationRun,
     FindingRecord,
+    InboxFile,
     Submission,
+    SubmissionReading,
     SubmissionStatus,
     Total,
     ValidationRun,
@@ -65,6 +73,10 @@ class SubmissionInfo:
     status_changed_at: datetime
     format_version: str | None
     template_revision: str | None
+    channel: str = Channel.INBOX.value
+    sender: str | None = None
+    source: str | None = None
+    signature_verified: bool | None = None
 
     @property
     def state_label(self) -> str:
@@ -85,7 +97,30 @@ class SubmissionInfo:
             status_changed_at=row.status_changed_at,
             format_version=row.format_version,
             template_revision=row.template_revision,
+            channel=row.channel,
+            sender=row.sender,
+            source=row.source,
+            signature_verified=row.signature_verified,
         )
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One recorded action (see ``Store.record_event``)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    year: int | None
+    unit: str | None
+    submission_id: int | None
+    detail: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
 
 
 @dataclass(frozen=True)
@@ -203,8 +238,21 @@ class Store:
             settings = get_settings()
         return cls(make_engine(settings.store_url), settings.archive)
 
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """The store at ``url`` (else the configured one), its archive in the data folder, migrated to the
+        newest schema (under a lock: many processes may open a new store at the same moment)."""
+        from disclosure.settings import get_settings
+
+        settings = get_settings()
+        store = cls.from_url(url, archive_dir=settings.archive) if url else cls.from_settings(settings)
+        store.upgrade()
+        return store
+
     def upgrade(self) -> None:
-        """Create or migrate the schema to the newest revision (safe to call on every start)."""
+        """Create or migrate the schema to the newest revision (safe to call on every start, and from many
+        processes at once: the migration runs under a lock, and a store already at the newest revision is
+        only checked)."""
         from disclosure.store.migrations import upgrade
 
         upgrade(self.engine)
@@ -230,39 +278,198 @@ class Store:
         template_revision: str | None = None,
         original_name: str | None = None,
         received_at: datetime | None = None,
+        channel: Channel | str = Channel.CLI,
+        sender: str | None = None,
+        source: str | None = None,
+        receipt_key: str | None = None,
+        sha256: str | None = None,
     ) -> SubmissionInfo:
         """Copy a received file into the archive under its content hash and record it as 已提交.
 
-        Idempotent: when the unit's latest submission of the year has the same content, that submission is
-        returned and nothing is written. An archived file is never overwritten.
+        Idempotent: with a ``receipt_key`` (a receiver that sees the same file again and again, the inbox),
+        the submission already recorded under that key is returned; without one, when the unit's latest
+        submission of the year came through the same channel from the same sender with the same content, that
+        submission is returned (sending a file again after another one is a new submission: going back to it).
+        An archived file is never overwritten. ``received_at`` is the system's clock unless a test sets it.
         """
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"无法归档：文件不存在 {path}")
-        sha256, size = _hash_file(path)
+        if sha256 is None:
+            sha256, size = _hash_file(path)
+        else:
+            size = path.stat().st_size
+        channel = Channel(channel)
+        if receipt_key is not None:
+            known = self.submission_by_receipt(receipt_key)
+            if known is not None:
+                return known
         relative = f"{sha256[:2]}/{sha256}{path.suffix.lower()}"
+        try:
+            with self.session() as session:
+                if receipt_key is None:
+                    latest = _latest_submission(session, year, unit)
+                    if (
+                        latest is not None
+                        and latest.sha256 == sha256
+                        and latest.channel == channel.value
+                        and latest.sender == sender
+                    ):
+                        return SubmissionInfo.of(latest)
+                self._write_archive(path, relative, sha256)
+                now = received_at or utcnow()
+                row = Submission(
+                    year=year,
+                    unit=unit,
+                    sha256=sha256,
+                    size=size,
+                    original_name=original_name or path.name,
+                    archive_path=relative,
+                    received_at=now,
+                    status=SubmissionStatus.RECEIVED.value,
+                    status_changed_at=now,
+                    format_version=format_version,
+                    template_revision=template_revision,
+                    channel=channel.value,
+                    sender=sender,
+                    source=source,
+                    receipt_key=receipt_key,
+                )
+                session.add(row)
+                session.flush()
+                return SubmissionInfo.of(row)
+        except IntegrityError:
+            # Another receiver recorded the same file at the same moment: theirs is the submission.
+            known = self.submission_by_receipt(receipt_key) if receipt_key else None
+            if known is None:
+                raise
+            return known
+
+    def resent_submission(
+        self, sha256: str, *, channel: Channel | str, sender: str | None
+    ) -> SubmissionInfo | None:
+        """The submission these bytes already are when sent again through the same channel by the same sender,
+        and it is still its unit's latest of the year (after another file, sending it again is going back)."""
         with self.session() as session:
-            latest = _latest_submission(session, year, unit)
-            if latest is not None and latest.sha256 == sha256:
-                return SubmissionInfo.of(latest)
-            self._write_archive(path, relative, sha256)
-            now = received_at or utcnow()
-            row = Submission(
+            rows = session.scalars(
+                select(Submission)
+                .where(
+                    Submission.sha256 == sha256,
+                    Submission.channel == Channel(channel).value,
+                    _same(Submission.sender, sender),
+                )
+                .order_by(Submission.received_at.desc(), Submission.id.desc())
+            )
+            for row in rows:
+                latest = _latest_submission(session, row.year, row.unit)
+                if latest is not None and latest.id == row.id:
+                    return SubmissionInfo.of(row)
+            return None
+
+    def submission_by_receipt(self, receipt_key: str) -> SubmissionInfo | None:
+        with self.session() as session:
+            row = session.scalars(select(Submission).where(Submission.receipt_key == receipt_key)).first()
+            return SubmissionInfo.of(row) if row is not None else None
+
+    def save_reading(self, submission_id: int, content: Mapping[str, Any]) -> None:
+        """Keep what the reader got out of the submission's workbook (read once, when received)."""
+        text = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        with self.session() as session:
+            row = session.get(SubmissionReading, submission_id)
+            if row is None:
+                session.add(SubmissionReading(submission_id=submission_id, read_at=utcnow(), content=text))
+            else:
+                row.content = text
+                row.read_at = utcnow()
+
+    def readings(self, submission_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The stored readings of these submissions (those that have one), by submission id."""
+        ids = list(submission_ids)
+        with self.session() as session:
+            rows = session.scalars(select(SubmissionReading).where(SubmissionReading.submission_id.in_(ids)))
+            return {row.submission_id: json.loads(row.content) for row in rows}
+
+    def reassign(self, submission_id: int, *, unit: str, year: int) -> SubmissionInfo:
+        """Count a submission as ``unit``'s return of ``year`` (the admin's decision for a foreign file)."""
+        with self.session() as session:
+            row = _get_submission(session, submission_id)
+            if row.status == SubmissionStatus.ACCEPTED:
+                raise StoreError(f"报送 #{submission_id} 已采用，不能再改为其他单位的报送")
+            row.unit, row.year = unit, year
+            return SubmissionInfo.of(row)
+
+    # ---- the inbox's seen files -------------------------------------------------------------------------
+
+    def inbox_hashes(self, sources: Iterable[str]) -> dict[tuple[str, int, float], str]:
+        """``{(source, size, mtime): sha256}`` of the inbox files already hashed at these locations."""
+        wanted = list(sources)
+        if not wanted:
+            return {}
+        query = select(InboxFile.source, InboxFile.size, InboxFile.mtime, InboxFile.sha256)
+        with self.session() as session:
+            out = {}
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                for source, size, mtime, sha in session.execute(query.where(InboxFile.source.in_(part))):
+                    out[(source, size, mtime)] = sha
+            return out
+
+    def remember_inbox_file(self, source: str, size: int, mtime: float, sha256: str) -> None:
+        with contextlib.suppress(IntegrityError), self.session() as session:
+            session.add(InboxFile(source=source, size=size, mtime=mtime, sha256=sha256, seen_at=utcnow()))
+
+    # ---- audit --------------------------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        *,
+        actor: str,
+        action: str,
+        year: int | None = None,
+        unit: str | None = None,
+        submission_id: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Record who did what (a manual acceptance, a portal upload, a link sent …) and why."""
+        if not actor or not action:
+            raise StoreError("审计记录须注明操作人和操作")
+        with self.session() as session:
+            row = AuditEvent(
+                at=utcnow(),
+                actor=actor,
+                action=action,
                 year=year,
                 unit=unit,
-                sha256=sha256,
-                size=size,
-                original_name=original_name or path.name,
-                archive_path=relative,
-                received_at=now,
-                status=SubmissionStatus.RECEIVED.value,
-                status_changed_at=now,
-                format_version=format_version,
-                template_revision=template_revision,
+                submission_id=submission_id,
+                detail=json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
             )
             session.add(row)
             session.flush()
-            return SubmissionInfo.of(row)
+            return _audit(row)
+
+    def events(
+        self,
+        *,
+        year: int | None = None,
+        unit: str | None = None,
+        submission_id: int | None = None,
+        action: str | None = None,
+        submission_ids: Iterable[int] | None = None,
+    ) -> list[AuditRecord]:
+        """Recorded actions, oldest first, optionally of one year / unit / submission(s) / kind."""
+        query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+        if submission_ids is not None:
+            query = query.where(AuditEvent.submission_id.in_(list(submission_ids)))
+        for column, value in (
+            (AuditEvent.year, year),
+            (AuditEvent.unit, unit),
+            (AuditEvent.submission_id, submission_id),
+            (AuditEvent.action, action),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        with self.session() as session:
+            return [_audit(row) for row in session.scalars(query)]
 
     def archived_path(self, submission: SubmissionInfo) -> Path:
         return self.archive_dir / submission.archive_path
@@ -313,21 +520,46 @@ class Store:
         submission_id: int,
         findings: Iterable[Any],
         data_docs: str | Path | None = None,
+        *,
+        signature_verified: bool | None = None,
     ) -> ValidationSummary:
         """Record one validation of a submission: its findings (validator findings or reader ``Problem``s)
-        and the resulting state: 校验未通过 when any finding blocks acceptance (an error, or a warning the
-        unit has not justified), else 已通过.
+        and the resulting state: 校验未通过 when any finding blocks acceptance (``blocks_acceptance``: an
+        error, or a warning the unit has not justified), else 已通过.
 
         An already accepted submission keeps its state: re-validating it (a re-run) only adds history.
         """
+        return self._record(submission_id, findings, data_docs, signature_verified, refuse=False)
+
+    def refuse(
+        self, submission_id: int, findings: Iterable[Any], *, signature_verified: bool | None = None
+    ) -> ValidationSummary:
+        """已拒收: the file is not a valid return of the unit it claims (its signature does not verify for it,
+        the sender is another unit, an old template …). Records why; touches no figures."""
+        return self._record(submission_id, findings, None, signature_verified, refuse=True)
+
+    def _record(
+        self,
+        submission_id: int,
+        findings: Iterable[Any],
+        data_docs: str | Path | None,
+        signature_verified: bool | None,
+        *,
+        refuse: bool,
+    ) -> ValidationSummary:
         rows = [_finding_row(f) for f in findings]
         with self.session() as session:
             submission = _get_submission(session, submission_id)
             run = _add_run(session, rows, data_docs, submission_id=submission.id)
+            if signature_verified is not None:
+                submission.signature_verified = signature_verified
             if submission.status != SubmissionStatus.ACCEPTED:
-                # An error blocks; so does a warning until the unit justifies it (差异说明 on the cover sheet).
-                blocking = any(r["severity"] == "error" or not r["justified"] for r in rows)
-                new_status = SubmissionStatus.REJECTED if blocking else SubmissionStatus.PASSED
+                if refuse:
+                    new_status = SubmissionStatus.REFUSED
+                elif any(blocks_acceptance(r["severity"], r["justified"]) for r in rows):
+                    new_status = SubmissionStatus.REJECTED
+                else:
+                    new_status = SubmissionStatus.PASSED
                 submission.status = new_status.value
                 submission.status_changed_at = utcnow()
             return _summary(run)
@@ -807,11 +1039,25 @@ def _summary(run: ValidationRun) -> ValidationSummary:
     )
 
 
+def _audit(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        year=row.year,
+        unit=row.unit,
+        submission_id=row.submission_id,
+        detail=json.loads(row.detail or "{}"),
+    )
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(",") if part)
 
 
 __all__ = [
+    "AuditRecord",
     "ProvenanceEntry",
     "Store",
     "StoredFinding",

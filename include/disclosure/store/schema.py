@@ -9,6 +9,11 @@ What is kept, and why:
   Accepting a resubmission stamps the unit's previous figures ``superseded_at`` instead of deleting them, so
   the history of every figure stays; at most one *current* figure exists per key (partial unique index).
 - ``consolidation_runs`` / ``totals``: each consolidation of a year and the bureau totals it produced.
+- ``submission_readings``: what the reader got out of a submission's workbook (identity, figures, problems),
+  read once when the file was received, so checking and accepting never open the workbook again.
+- ``inbox_files``: which inbox file (location, size, modification time) has which content hash, so an inbox
+  poll does not hash unchanged files again. A cache only: losing it costs one re-hash, nothing else.
+- ``audit_events``: who did what to whose return and why (a manual acceptance, a portal upload …).
 
 Values are stored as exact text (``"3421.7"``, ``"-2"``) with their Python type, never as floats: SQLite has
 no exact decimal type, and a figure must come back exactly as the unit wrote it.
@@ -23,6 +28,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -78,6 +84,9 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"  # 校验未通过: unreadable, or validation found errors
     PASSED = "passed"  # 已通过: validated without errors, not (yet) accepted
     ACCEPTED = "accepted"  # 已采用: its figures were accepted (they may since have been superseded)
+    REFUSED = (
+        "refused"  # 已拒收: not a valid return of that unit (signature, sender, unknown unit, old template)
+    )
 
     @property
     def label(self) -> str:
@@ -89,7 +98,19 @@ STATUS_LABELS = {
     SubmissionStatus.REJECTED: "校验未通过",
     SubmissionStatus.PASSED: "已通过",
     SubmissionStatus.ACCEPTED: "已采用",
+    SubmissionStatus.REFUSED: "已拒收",
 }
+
+
+class Channel(StrEnum):
+    """Through which receiver a file arrived."""
+
+    INBOX = "inbox"  # the inbox folder / object storage, polled by the DAG
+    CLI = "cli"  # ``disclosure accept``
+    PORTAL = "portal"  # the unit portal (authenticated sender)
+    MANUAL = "manual"  # handed in by the admin, accepted by hand
+
+
 NOT_SUBMITTED_LABEL = "未提交"
 
 
@@ -137,6 +158,12 @@ class Submission(Base):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     format_version: Mapped[str | None] = mapped_column(String(32))
     template_revision: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.INBOX.value)
+    sender: Mapped[str | None] = mapped_column(String(64))  # authenticated sender, where the channel has one
+    source: Mapped[str | None] = mapped_column(Text)  # where the receiver found it (inbox path / URL)
+    # One submission per (receiver, content) where the receiver re-sees the same file (the inbox): unique.
+    receipt_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    signature_verified: Mapped[bool | None] = mapped_column(Boolean)  # None: not (yet) checked
 
     validation_runs: Mapped[list[ValidationRun]] = relationship(
         back_populates="submission", order_by="ValidationRun.id"
@@ -263,3 +290,43 @@ class Total(Base):
     @property
     def number(self) -> Number | None:
         return decode_value(self.value, self.value_type)
+
+
+class SubmissionReading(Base):
+    """What the reader got out of one submission's workbook (JSON: identity, figures, problems)."""
+
+    __tablename__ = "submission_readings"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    content: Mapped[str] = mapped_column(Text)
+
+
+class InboxFile(Base):
+    """An inbox file as last seen: (location, size, mtime) -> content hash. Only a cache against re-hashing."""
+
+    __tablename__ = "inbox_files"
+    __table_args__ = (UniqueConstraint("source", "size", "mtime", name="uq_inbox_files_seen"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024))
+    size: Mapped[int] = mapped_column(Integer)
+    mtime: Mapped[float] = mapped_column(Float)
+    sha256: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """One recorded action on a year's returns: who, what, on which unit/submission, and details (JSON)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_year_unit", "year", "unit"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int | None] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from disclosure.figures import Figure, Number, UnitReturn
 from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, Rule
+from disclosure.formats.model import solve_term
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +63,7 @@ class CheckItem:
     left: list[Term] = field(default_factory=list)
     right: list[Term] = field(default_factory=list)
     text: str | None = None
+    expected: Number | None = None  # determined_value: what a blank cell should hold
     kind: ColumnKind | None = None  # cell checks: the column's kind
     decimals: int | None = None  # cell checks of amounts: most decimals allowed
 
@@ -89,17 +91,25 @@ def equation_check(rule: Rule, index: int) -> str:
 
 
 def value_has_kind_shape(value: Number, kind: ColumnKind, decimals: int | None) -> bool:
-    """The exact type check GX cannot do on floats: whole counts, amounts with at most ``decimals`` places."""
+    """The exact type check GX cannot do on floats: whole counts, amounts with at most ``decimals`` places.
+
+    Exact for any magnitude: the places are read off the decimal's digits (``quantize`` would raise
+    ``InvalidOperation`` on 1E+308, and ``normalize`` would round a 40-digit number)."""
     if isinstance(value, bool):
         return False
-    if kind is ColumnKind.AMOUNT:
-        if isinstance(value, int):
-            return True
-        step = Decimal(1).scaleb(-(decimals or 0))
-        return value.is_finite() and value == value.quantize(step)
     if isinstance(value, int):
         return True
-    return isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    return _places(value) <= (decimals or 0 if kind is ColumnKind.AMOUNT else 0)
+
+
+def _places(value: Decimal) -> int:
+    """How many decimal places ``value`` really has (trailing zeros do not count)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0")) if any(digits) else len(digits)
+    return max(0, -(exponent + trailing))
 
 
 def _cell_rule(spec: FormatSpec) -> Rule | None:
@@ -111,9 +121,15 @@ def _equation_rules(spec: FormatSpec) -> list[Rule]:
 
 
 def build_check_items(
-    returns: Sequence[UnitReturn], spec: FormatSpec, previous: Previous | None = None
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    previous: Previous | None = None,
+    failures: dict[int, Exception] | None = None,
 ) -> list[CheckItem]:
-    """Every check item of every return, in a stable order (return, then spec order)."""
+    """Every check item of every return, in a stable order (return, then spec order).
+
+    With ``failures``, a return whose items cannot be built is left out and its exception recorded there by
+    return index (the others are checked as usual); without it the exception propagates."""
     items: list[CheckItem] = []
     cell_rule = _cell_rule(spec)
     # The spec's cells and equation instances, expanded once for all returns.
@@ -133,51 +149,72 @@ def build_check_items(
         for line, sides in spec.expand(rule, equation)
     ]
     for index, ret in enumerate(returns):
-        unit = ret.unit
-        items.append(CheckItem(len(items), index, unit, TEMPLATE_CHECK, text=ret.meta.format_version))
-        if ret.meta.format_version != spec.version:
-            # A return in another format cannot be checked cell by cell: the one finding is the template.
-            continue
-        figures = {f.key: f for f in ret.figures}
-        assert cell_rule is not None or not cells
-        for cell, column, check in cells:
-            items.append(
-                CheckItem(
-                    len(items),
-                    index,
-                    unit,
-                    check,
-                    rule=cell_rule,
-                    cell=cell,
-                    figure=figures.get(cell),
-                    kind=column.kind,
-                    decimals=column.decimals,
-                )
-            )
-        last_year = (previous or {}).get(unit)
-        for rule, check, equation, line, sides in instances:
-            if equation.uses_previous and last_year is None:
-                continue  # cross-year rules apply only when last year's accepted figures exist
-            left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
-            right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
-            if not _checkable(left, right):
-                continue
-            items.append(
-                CheckItem(
-                    len(items),
-                    index,
-                    unit,
-                    check,
-                    rule=rule,
-                    cell=left[0].cell,
-                    figure=figures.get(left[0].cell),
-                    equation=equation,
-                    line=line,
-                    left=left,
-                    right=right,
-                )
-            )
+        start = len(items)
+        try:
+            _return_items(items, index, ret, spec, cell_rule, cells, instances, previous)
+        except Exception as exc:  # one return's fault must not stop the batch (see ``failures``)
+            if failures is None:
+                raise
+            del items[start:]
+            failures[index] = exc
     return items
+
+
+def _return_items(
+    items: list[CheckItem],
+    index: int,
+    ret: UnitReturn,
+    spec: FormatSpec,
+    cell_rule: Rule | None,
+    cells: list,
+    instances: list,
+    previous: Previous | None,
+) -> None:
+    """Append one return's check items to ``items`` (numbered on from its length)."""
+    unit = ret.unit
+    items.append(CheckItem(len(items), index, unit, TEMPLATE_CHECK, text=ret.meta.format_version))
+    if ret.meta.format_version != spec.version:
+        # A return in another format cannot be checked cell by cell: the one finding is the template.
+        return
+    figures = {f.key: f for f in ret.figures}
+    assert cell_rule is not None or not cells
+    for cell, column, check in cells:
+        items.append(
+            CheckItem(
+                len(items),
+                index,
+                unit,
+                check,
+                rule=cell_rule,
+                cell=cell,
+                figure=figures.get(cell),
+                kind=column.kind,
+                decimals=column.decimals,
+            )
+        )
+    last_year = (previous or {}).get(unit)
+    for rule, check, equation, line, sides in instances:
+        if equation.uses_previous and last_year is None:
+            continue  # cross-year rules apply only when last year's accepted figures exist
+        left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
+        right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
+        if not _checkable(left, right):
+            continue
+        items.append(
+            CheckItem(
+                len(items),
+                index,
+                unit,
+                check,
+                rule=rule,
+                cell=left[0].cell,
+                figure=figures.get(left[0].cell),
+                equation=equation,
+                line=line,
+                left=left,
+                right=right,
+            )
+        )
 
 
 def _term(
@@ -192,6 +229,8 @@ def _term(
     else:
         figure = figures.get(cell)
         value = figure.value if figure is not None else None
+    if isinstance(value, Decimal) and not value.is_finite():
+        value = None  # NaN or infinity: not a figure (the cell check reports it), never a term of a sum
     return Term(cell=cell, sign=sign, previous=previous, value=value)
 
 
@@ -210,7 +249,12 @@ def check_frame(items: Sequence[CheckItem]) -> pd.DataFrame:
     import pandas as pd
 
     def number(value: Number | None) -> float:
-        return float(value) if value is not None else np.nan
+        if value is None:
+            return np.nan
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond a double: as large as a float can say
+            return float("inf") if value > 0 else float("-inf")
 
     rows = []
     for it in items:
@@ -237,3 +281,45 @@ def check_frame(items: Sequence[CheckItem]) -> pd.DataFrame:
     for name in ("value", "ok", "left", "right"):
         frame[name] = frame[name].astype("float64")
     return frame
+
+
+def determined_value(
+    spec: FormatSpec,
+    cell: Cell,
+    figures: Mapping[tuple[str, str, str], Figure],
+    last_year: Mapping[Cell, Number | None] | None = None,
+) -> CheckItem | None:
+    """An equation instance that fixes the value of the blank ``cell`` (every other term known), as a check item
+    whose ``expected`` is that value; None when no rule determines it. A rule where the cell is the whole left
+    side (a 总计) is preferred."""
+    best: CheckItem | None = None
+    for rule in _equation_rules(spec):
+        if rule.table != cell.table:
+            continue
+        for equation in rule.equations:
+            if equation.uses_previous and last_year is None:
+                continue
+            for line, sides in spec.expand(rule, equation):
+                left = [_term(c, s, p, figures, last_year) for c, s, p in sides["left"]]
+                right = [_term(c, s, p, figures, last_year) for c, s, p in sides["right"]]
+                known = {(t.cell, t.previous): t.value for t in (*left, *right)}
+                value = solve_term(sides, (cell, False), lambda c, p, known=known: known[(c, p)])
+                if value is None:
+                    continue
+                item = CheckItem(
+                    -1,
+                    -1,
+                    "",
+                    equation_check(rule, rule.equations.index(equation)),
+                    rule=rule,
+                    cell=cell,
+                    equation=equation,
+                    line=line,
+                    left=left,
+                    right=right,
+                )
+                item.expected = value
+                if len(left) == 1 and left[0].cell == cell:
+                    return item
+                best = best or item
+    return best

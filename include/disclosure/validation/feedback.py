@@ -9,6 +9,7 @@ from pathlib import Path
 
 from disclosure.formats import Severity
 from disclosure.validation.findings import SEVERITY_LABELS, Finding
+from disclosure.workbook.cells import put_text
 
 RESULTS_SHEET = "校验结果"
 ERROR_FILL = "FFC7CE"  # light red: must be corrected
@@ -24,6 +25,11 @@ def feedback_path(folder: Path, source: Path, unit: str | None = None) -> Path:
     if unit and unit not in stem:
         stem = f"{unit}_{stem}"
     return Path(folder) / f"{stem}-{RESULTS_SHEET}.xlsx"
+
+
+def _append_text(ws, row: int, values) -> None:
+    for column, value in enumerate(values, start=1):
+        put_text(ws.cell(row, column), value)
 
 
 def fill_colour(finding: Finding) -> str:
@@ -57,11 +63,14 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
     if RESULTS_SHEET in wb.sheetnames:
         del wb[RESULTS_SHEET]
     ws = wb.create_sheet(RESULTS_SHEET, 0)
-    ws.append(RESULTS_HEADERS)
+    _append_text(ws, 1, RESULTS_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for number, f in enumerate(findings, start=1):
-        ws.append(
+        # a finding quotes the unit's own content ("=1/0", "=HYPERLINK(…)"): every field is written as text
+        _append_text(
+            ws,
+            number + 1,
             [
                 number,
                 f.rule,
@@ -72,12 +81,12 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
                 f.actual or "",
                 f.message,
                 "是" if f.justified else "",
-            ]
+            ],
         )
         colour = fill_colour(f)
         ws.cell(number + 1, 3).fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
     if not findings:
-        ws.append(["", "", "", "", "", "", "", "校验通过，未发现问题。", ""])
+        put_text(ws.cell(2, 8), "校验通过，未发现问题。")
     for letter, width in zip("ABCDEFGHI", (6, 10, 6, 30, 8, 16, 12, 90, 10), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2, min_col=8, max_col=8):

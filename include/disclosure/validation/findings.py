@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from disclosure.formats import Cell, Severity
+from disclosure.formats.model import blocks_acceptance
 
 #: Rule id of a file that cannot be used at all (not a workbook, protected, no template identity...).
 READ_RULE = "READ"
 #: Rule id of template problems: wrong format version for the year, changed or missing labels, moved tables.
 TEMPLATE_RULE = "TEMPLATE"
+#: Rule id of a return the system could not judge (a fault while checking it, not an error of the return).
+SYSTEM_RULE = "SYSTEM"
 
 #: The keys of ``Finding.to_dict`` (the ``--json`` output of ``disclosure validate``), in order.
 FINDING_KEYS = (
@@ -55,7 +58,7 @@ class Finding:
     @property
     def blocks_acceptance(self) -> bool:
         """Errors always block; a warning blocks until the unit justifies it on the cover sheet."""
-        return self.is_error or not self.justified
+        return blocks_acceptance(self.severity, self.justified)
 
     def location(self) -> str:
         if self.sheet and self.cell:

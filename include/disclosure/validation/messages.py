@@ -102,8 +102,10 @@ def cell_finding(
     layout: Layout | None,
     file: str | None,
     problem: Problem | None = None,
+    solved: CheckItem | None = None,
 ) -> Finding:
-    """R6: blank, unreadable, negative or mis-shaped figure. ``problem``: what the reader said about the cell."""
+    """R6: blank, unreadable, negative or mis-shaped figure. ``problem``: what the reader said about the cell;
+    ``solved``: for a blank cell, the equation that determines its value (``checks.determined_value``)."""
     assert item.cell is not None and item.rule is not None
     cell = item.cell
     table = spec.table(cell.table)
@@ -114,12 +116,21 @@ def cell_finding(
     figure = item.figure
     value = figure.value if figure is not None else None
     raw = figure.raw if figure is not None else None
-    if aspect == BLANK and raw not in (None, ""):
+    if aspect == BLANK and problem is not None and problem.code != "blank_cell":
+        # the reader saw the cell itself (a formula error, a misleading number format...): its advice says most
+        actual = raw if raw not in (None, "") else "空白"
+        message = f"{where}{problem.advice}" if problem.advice else problem.message
+    elif aspect == BLANK and raw not in (None, ""):
         actual = raw
         message = f"{where}{_raw_advice(raw, column)}"
-    elif aspect == BLANK and problem is not None and problem.code != "blank_cell":
+    elif aspect == BLANK and solved is not None and solved.rule is not None:
         actual = "空白"
-        message = problem.message  # e.g. a formula never calculated: the reader knows why the cell is empty
+        expected = fmt(solved.expected)
+        others = [t for t in (*solved.left, *solved.right) if t.cell != cell or t.previous]
+        message = (
+            f"{where}未填写：按{solved.rule.id} {solved.rule.name}（{_equation_text(spec, solved, others)}）"
+            f"应为 {expected}。请填写 {expected}（报表中的数字不得留空）。"
+        )
     elif aspect == BLANK:
         actual = "空白"
         message = f"{where}未填写：没有发生的请填 0，不得留空。"
@@ -176,6 +187,19 @@ def _terms_text(spec: FormatSpec, item: CheckItem, terms: list[Term]) -> str:
     if len(shown) < len(terms):
         parts.append("，其余各项均为 0")
     return " ".join(parts).replace(" ，", "，")
+
+
+def _equation_text(spec: FormatSpec, item: CheckItem, others: list[Term]) -> str:
+    """The equation that determines a blank cell, its other terms with their values: "自然人 250 + 商业企业 22" (the
+    cell is a whole side), else "上年结转 2 + 本格 = （七）总计 5 + 结转下年度继续办理 1"."""
+    left = [t for t in item.left if t in others]
+    right = [t for t in item.right if t in others]
+    if not left or not right:
+        return _terms_text(spec, item, left or right)
+    blank_left = len(left) < len(item.left)
+    left_text = _terms_text(spec, item, left) + (" + 本格" if blank_left else "")
+    right_text = _terms_text(spec, item, right) + ("" if blank_left else " + 本格")
+    return f"{left_text} = {right_text}"
 
 
 def equation_finding(

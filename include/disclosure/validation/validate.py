@@ -7,15 +7,22 @@ each return's year, writes Data Docs for the run and, on request, a feedback wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from disclosure.errors import Problem, ReturnReadError, SpecError
 from disclosure.figures import UnitReturn
-from disclosure.formats import FormatSpec, Severity, load_spec, spec_for_year
-from disclosure.validation.checks import CheckItem, Previous, build_check_items, check_frame
-from disclosure.validation.findings import READ_RULE, TEMPLATE_RULE, Finding, sort_findings
+from disclosure.formats import Cell, FormatSpec, Severity, load_spec, spec_for_year
+from disclosure.validation.checks import (
+    CheckItem,
+    Previous,
+    build_check_items,
+    check_frame,
+    determined_value,
+)
+from disclosure.validation.findings import READ_RULE, SYSTEM_RULE, TEMPLATE_RULE, Finding, sort_findings
 from disclosure.validation.messages import (
     cell_finding,
     equation_finding,
@@ -24,8 +31,10 @@ from disclosure.validation.messages import (
     version_finding,
 )
 from disclosure.validation.runner import RunResult, new_run_id, run_suite
-from disclosure.validation.suite import EQUATION, VERSION, compile_suite
+from disclosure.validation.suite import BLANK, EQUATION, VERSION, compile_suite
 from disclosure.workbook.identity import COVER_SHEET
+
+logger = logging.getLogger(__name__)
 
 
 def _file_of(ret: UnitReturn) -> str | None:
@@ -52,34 +61,157 @@ def run_validation(
 
     ``previous``: last year's accepted figures per unit code, for the cross-year rules (skipped for a unit
     without them). ``justified``: a 差异说明 per unit code, in addition to the one on each return's cover sheet.
+
+    One return never stops the others: a fault while checking one (building its checks, writing its findings, or
+    a GX run that fails only with it) becomes a ``SYSTEM`` finding of that return alone, and the rest are judged
+    as usual.
     """
-    items = build_check_items(returns, spec, previous)
-    run = run_suite(check_frame(items), compile_suite(spec), run_id=run_id, docs_dir=docs_dir)
-    layout = _layout(spec)
-    problems = [{(p.sheet, p.cell): p for p in ret.problems if p.cell} for ret in returns]
-    findings: list[Finding] = []
-    for failure in run.failures:
-        aspect = failure.meta.get("aspect")
-        for number in failure.items:
-            item = items[number]
-            ret = returns[item.return_index]
-            file = _file_of(ret)
-            # a fresh template's coordinates locate figures built in memory (e.g. the bureau's totals), never
-            # those of a unit's workbook, whose rows may have moved
-            where = layout if ret.path is None else None
-            if aspect == VERSION:
-                findings.append(version_finding(spec, ret, file))
-            elif aspect == EQUATION:
-                note = (justified or {}).get(ret.unit) or ret.meta.justification
-                findings.append(equation_finding(item, spec, ret, where, file, note))
-            else:
-                if _explained_by_reader(item, ret, spec):
-                    continue
-                sheet, coord = (item.figure.sheet, item.figure.cell) if item.figure else (None, None)
-                problem = problems[item.return_index].get((sheet, coord))
-                findings.append(cell_finding(item, str(aspect), spec, ret, where, file, problem))
+    failures: dict[int, Exception] = {}
+    items = build_check_items(returns, spec, previous, failures)
+    suite = compile_suite(spec)
+    try:
+        run = run_suite(check_frame(items), suite, run_id=run_id, docs_dir=docs_dir)
+    except Exception as exc:
+        if len(returns) - len(failures) <= 1:
+            raise
+        # find the return(s) GX cannot evaluate: judge each on its own (slow, but only after a fault)
+        logger.warning("validation run failed (%s): validating the %d returns one by one", exc, len(returns))
+        return _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures)
+    findings = _findings(run, items, returns, spec, previous, justified, failures)
+    findings.extend(system_finding(returns[i], exc) for i, exc in sorted(failures.items()))
     findings.extend(_reader_findings(returns, findings))
     return sort_findings(findings, (COVER_SHEET, *spec.sheets)), run
+
+
+def _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures):
+    findings: list[Finding] = []
+    run = RunResult(run_id=run_id or new_run_id())
+    for index, ret in enumerate(returns):
+        if index in failures:
+            findings.append(system_finding(ret, failures[index]))
+            findings.extend(_reader_findings([ret], findings))
+            continue
+        try:
+            found, one = run_validation([ret], spec, previous=previous, justified=justified, run_id=run_id)
+        except Exception as exc:
+            findings.append(system_finding(ret, exc))
+            findings.extend(_reader_findings([ret], findings))
+            continue
+        findings.extend(found)
+        run.evaluated += one.evaluated
+        run.failures.extend(one.failures)  # item numbers are per return here: for counting only
+    return sort_findings(findings, (COVER_SHEET, *spec.sheets)), run
+
+
+def system_finding(ret: UnitReturn, exc: BaseException) -> Finding:
+    """A return the system could not judge: an error of the system, not of the return (it blocks acceptance
+    until the admin has fixed the cause and the return is validated again)."""
+    logger.error("checking the return of %s (%s) failed", ret.unit, ret.path, exc_info=exc)
+    return Finding(
+        rule=SYSTEM_RULE,
+        severity=Severity.ERROR,
+        message=(
+            f"系统校验本表时出错（{type(exc).__name__}），本表暂时无法判定是否通过。这不是填报错误：管理员已收到记录，"
+            "处理后将重新校验，无需重新报送；其他单位的报表不受影响。"
+        ),
+        unit=ret.unit,
+        file=_file_of(ret),
+        actual=type(exc).__name__,
+    )
+
+
+def _findings(
+    run: RunResult,
+    items: list[CheckItem],
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    previous: Previous | None,
+    justified: Mapping[str, str] | None,
+    failures: dict[int, Exception],
+) -> list[Finding]:
+    """The findings of a run's failed expectations, return by return (a fault writing one return's findings
+    becomes its ``SYSTEM`` finding)."""
+    layout = _layout(spec)
+    problems = [{(p.sheet, p.cell): p for p in ret.problems if p.cell} for ret in returns]
+    by_return: dict[int, list[Finding]] = {}
+    determined: set[tuple[int, Cell]] = set()  # blank cells whose finding says what a rule makes them
+    for failure in run.failures:
+        aspect = str(failure.meta.get("aspect"))
+        for number in failure.items:
+            item = items[number]
+            index = item.return_index
+            if index in failures:
+                continue
+            try:
+                finding, solved = _finding(
+                    item, aspect, returns[index], spec, layout, problems[index], previous, justified
+                )
+            except Exception as exc:  # one return's fault must not stop the batch
+                failures[index] = exc
+                by_return.pop(index, None)
+                continue
+            if finding is None:
+                continue
+            if solved and item.cell is not None:
+                determined.add((index, item.cell))
+            by_return.setdefault(index, []).append(finding)
+    out: list[Finding] = []
+    for index, found in by_return.items():
+        if index in failures:
+            continue
+        for finding in found:
+            # that blank cell's equation finding ("应为 272…，实为 空白") would only repeat it
+            if (
+                finding.key is not None
+                and (index, finding.key) in determined
+                and finding.actual == "空白"
+                and not _is_cell_rule(spec, finding.rule)
+            ):
+                continue
+            out.append(finding)
+    return out
+
+
+def _is_cell_rule(spec: FormatSpec, rule_id: str) -> bool:
+    return any(r.id == rule_id and r.kind == "cell_type" for r in spec.rules)
+
+
+def _finding(
+    item: CheckItem,
+    aspect: str,
+    ret: UnitReturn,
+    spec: FormatSpec,
+    layout,
+    problems: Mapping[tuple[str | None, str | None], Problem],
+    previous: Previous | None,
+    justified: Mapping[str, str] | None,
+) -> tuple[Finding | None, bool]:
+    """The finding of one failed check item, and whether it is a blank cell whose value a rule determines."""
+    file = _file_of(ret)
+    # a fresh template's coordinates locate figures built in memory (e.g. the bureau's totals), never those of a
+    # unit's workbook, whose rows may have moved
+    where = layout if ret.path is None else None
+    if aspect == VERSION:
+        return version_finding(spec, ret, file), False
+    if aspect == EQUATION:
+        note = (justified or {}).get(ret.unit) or ret.meta.justification
+        return equation_finding(item, spec, ret, where, file, note), False
+    sheet, coord = (item.figure.sheet, item.figure.cell) if item.figure else (None, None)
+    problem = problems.get((sheet, coord))
+    # the reader's advice on the cell's content goes into this finding; its structural problems stand alone
+    if (problem is None or not problem.advice) and _explained_by_reader(item, ret, spec):
+        return None, False
+    solved = None
+    blank = item.figure is None or item.figure.raw in (None, "")
+    if (
+        aspect == BLANK
+        and item.cell is not None
+        and blank
+        and (problem is None or problem.code == "blank_cell")
+    ):
+        last_year = (previous or {}).get(ret.unit)
+        solved = determined_value(spec, item.cell, {f.key: f for f in ret.figures}, last_year)
+    return cell_finding(item, aspect, spec, ret, where, file, problem, solved), solved is not None
 
 
 def _explained_by_reader(item: CheckItem, ret: UnitReturn, spec: FormatSpec) -> bool:
@@ -109,6 +241,38 @@ def _reader_findings(returns: Sequence[UnitReturn], findings: list[Finding]) -> 
     return out
 
 
+def findings_per_return(
+    returns: Sequence[UnitReturn],
+    spec: FormatSpec,
+    *,
+    previous: Previous | None = None,
+    justified: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+    docs_dir: Path | None = None,
+) -> tuple[list[list[Finding]], RunResult]:
+    """:func:`run_validation`, with each return's findings apart (in the order of ``returns``; matched by each
+    return's ``path``, which must tell the returns apart)."""
+    findings, run = run_validation(
+        returns, spec, previous=previous, justified=justified, run_id=run_id, docs_dir=docs_dir
+    )
+    by_file: dict[str | None, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    return [list(by_file.get(_file_of(ret), [])) for ret in returns], run
+
+
+def no_format_finding(ret: UnitReturn, file: str) -> Finding:
+    """No format is in force for the year the return claims."""
+    return Finding(
+        rule=READ_RULE,
+        severity=Severity.ERROR,
+        message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
+        unit=ret.unit,
+        file=file,
+        actual=str(ret.year),
+    )
+
+
 def validate_returns(
     returns: Sequence[UnitReturn],
     spec: FormatSpec,
@@ -131,6 +295,7 @@ class FileResult:
     unit_return: UnitReturn | None = None
     usable: bool = True  # False: the file could not be used at all (exit code 2)
     feedback: Path | None = None
+    refused: bool = False  # not a valid return of the unit it claims (see ``screen``): not validated
 
     @property
     def unit(self) -> str | None:
@@ -225,13 +390,15 @@ def validate_files(
     docs: bool = True,
     run_id: str | None = None,
     feedback_dir: Path | None = None,
+    screen: Callable[[UnitReturn, str], list[Finding]] | None = None,
 ) -> ValidationReport:
     """Read and validate workbooks; one GX run per format version among them.
 
     ``format_version`` overrides the format chosen by each return's year (an unknown version raises
     ``SpecError``: a usage error). With ``year`` (the year being collected), a return of another year is an
     error and the format is the one in force for ``year``. Data Docs go to ``settings.validation_docs/<run id>`` unless ``docs`` is
-    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there.
+    False; with ``feedback_dir``, each readable file with findings gets a feedback workbook there. ``screen``
+    (the intake's identity check) refuses a return before validation: its findings are the file's findings.
     """
     from disclosure.settings import get_settings
 
@@ -245,22 +412,17 @@ def validate_files(
         ret = result.unit_return
         if ret is None:
             continue
+        refusals = screen(ret, str(result.path)) if screen is not None else []
+        if refusals:
+            result.findings, result.refused = list(refusals), True
+            continue
         if year is not None and ret.year != year:
             result.findings.append(year_finding(ret, year, str(result.path)))
         try:
             spec = _spec_for(ret, format_version, year)
         except SpecError:
             result.usable = False
-            result.findings.append(
-                Finding(
-                    rule=READ_RULE,
-                    severity=Severity.ERROR,
-                    message=f"报告年度 {ret.year} 没有适用的报告格式：请核对封面上的报告年度。",
-                    unit=ret.unit,
-                    file=str(result.path),
-                    actual=str(ret.year),
-                )
-            )
+            result.findings.append(no_format_finding(ret, str(result.path)))
             continue
         groups.setdefault(spec.version, (spec, []))[1].append(result)
 
@@ -270,22 +432,19 @@ def validate_files(
         if docs:
             docs_dir = run_dir if len(groups) == 1 else run_dir / version
         returns = [r.unit_return for r in results if r.unit_return is not None]
-        findings, run = run_validation(
+        per_return, run = findings_per_return(
             returns, spec, previous=previous, justified=justified, run_id=report.run_id, docs_dir=docs_dir
         )
         if run.docs_index is not None:
             report.docs.append(run.docs_index)
-        by_file: dict[str | None, list[Finding]] = {}
-        for finding in findings:
-            by_file.setdefault(finding.file, []).append(finding)
-        for result in results:
-            result.findings.extend(by_file.get(str(result.path), []))
+        for result, found in zip(results, per_return, strict=True):
+            result.findings.extend(found)
 
     if feedback_dir is not None:
         from disclosure.validation.feedback import feedback_path, write_feedback
 
         for result in report.files:
-            if result.usable and result.unit_return is not None and result.findings:
+            if result.usable and not result.refused and result.unit_return is not None and result.findings:
                 out = feedback_path(feedback_dir, result.path, unit=result.unit_return.unit)
                 result.feedback = write_feedback(result.path, result.findings, out)
     return report

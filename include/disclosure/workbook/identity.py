@@ -2,13 +2,17 @@
 
 The identity (generator, format version, year, unit, template revision) is written twice: visibly on the locked
 cover sheet, and in a very hidden sheet that units cannot see or edit in Excel/WPS. The reader trusts the hidden
-copy to recognise an old or foreign template, and the cover for what the unit filled in.
+copy to recognise an old or foreign template, and the cover for what the unit filled in. Since revision 2026.2
+the hidden sheet (and the document properties) also hold the identity's signature with the bureau's key
+(:mod:`disclosure.workbook.signature`): only that proves whose template a file is.
 """
 
 from __future__ import annotations
 
 #: Bump when the template layout changes in a way older readers or validators must know about.
-TEMPLATE_REVISION = "2026.1"
+TEMPLATE_REVISION = "2026.2"
+#: Revisions written before templates were signed: recognised as old templates, never as forged ones.
+UNSIGNED_REVISIONS = ("2026.1",)
 GENERATOR = "disclosure"
 
 #: The identity is also written as custom document properties named ``<prefix><key>``, so a workbook whose
@@ -18,7 +22,15 @@ DOC_PROPERTY_PREFIX = "disclosure_"
 CHECK_LABEL = "校验提示"
 
 IDENTITY_SHEET = "_identity"  # sheet_state = "veryHidden"; column A keys, column B values
-IDENTITY_KEYS = ("generator", "format_version", "year", "unit_code", "unit_name", "template_revision")
+IDENTITY_KEYS = (
+    "generator",
+    "format_version",
+    "year",
+    "unit_code",
+    "unit_name",
+    "template_revision",
+    "signature",
+)
 
 COVER_SHEET = "封面"
 INSTRUCTIONS_SHEET = "填报说明"

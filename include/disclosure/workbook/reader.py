@@ -6,8 +6,11 @@ titles, column headers); each table block by its clause title; each column by it
 path (四 repeats 结果维持…总计 three times); each row by its label, with the group it sits under as context. The
 ``校验提示`` check column and row are not figures and are ignored.
 
-Values come from python-calamine (cached values, fast); openpyxl is opened only when a figure cell is empty, to
-tell a blank from a formula that was never calculated. Every problem is collected, never only the first.
+What is read is what a person sees: values come from python-calamine (cached values, fast); what calamine cannot
+tell (hidden rows and columns, number formats, formulas, error values) comes from one streaming pass over the
+table sheets (``sheet_view``). Hidden rows and columns are never read: anything in them that could change a
+figure is reported, and a number whose format shows something else (705.10% for 7.051) is not taken. Every
+problem is collected, never only the first.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from disclosure.errors import Problem, ReturnReadError
 from disclosure.figures import Figure, ReturnMeta, UnitReturn
@@ -39,7 +42,8 @@ from disclosure.workbook.identity import (
     TEMPLATE_REVISION,
 )
 from disclosure.workbook.labels import is_blank, normalize_label
-from disclosure.workbook.values import parse_figure
+from disclosure.workbook.sheet_view import SheetView, read_sheet_views
+from disclosure.workbook.values import looks_like_number, parse_figure
 
 _CHECK_KEY = normalize_label(CHECK_LABEL)
 
@@ -76,7 +80,7 @@ def read_return(
             ],
         ) from exc
     with book:
-        reading = _Reading(path, book)
+        reading = _Reading(path, book, limits)
         try:
             identity = reading.identity()
             spec, meta = reading.resolve_format(identity, spec)
@@ -102,10 +106,25 @@ class _Grid:
     name: str
     values: list[list[object]]
     merges: list[tuple[tuple[int, int], tuple[int, int]]]
+    view: SheetView = field(default_factory=SheetView)
+    #: (row, column) -> content of the non-blank cells in hidden rows and columns (blanked in ``values``)
+    hidden: dict[tuple[int, int], object] = field(default_factory=dict)
     _merge_of: dict[tuple[int, int], tuple[int, int, int, int]] = field(default_factory=dict)
     _labelled: list[tuple[int, int, str]] | None = None
 
     def __post_init__(self) -> None:
+        # A person does not see hidden rows and columns: they take no part in locating or reading figures.
+        view = self.view
+        if view.hidden_rows or view.hidden_columns:
+            self.values = [list(row) for row in self.values]
+            for r, row in enumerate(self.values):
+                for c, value in enumerate(row):
+                    if view.hidden(r, c):
+                        # what could be (or change) a figure: a number, numeric text, an error value; labels and
+                        # the live checks' text (a hidden 校验提示 column) cannot
+                        if looks_like_number(value) or (r, c) in view.errors:
+                            self.hidden[(r, c)] = view.errors.get((r, c), value)
+                        row[c] = ""
         for (r0, c0), (r1, c1) in self.merges:
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
@@ -176,11 +195,13 @@ class _TableLayout:
 class _Reading:
     """State of one read: the open workbook, the grids loaded so far and every problem found."""
 
-    def __init__(self, path: Path, book: CalamineWorkbook) -> None:
+    def __init__(self, path: Path, book: CalamineWorkbook, limits: Limits) -> None:
         self.path = path
         self.book = book
+        self.limits = limits
         self.problems: list[Problem] = []
         self._grids: dict[str, _Grid] = {}
+        self._views: dict[str, SheetView] = {}
         self._cover_cells: dict[str, str] = {}  # cover field -> A1 of its value
 
     # -- helpers
@@ -188,7 +209,10 @@ class _Reading:
         if name not in self._grids:
             sheet = self.book.get_sheet_by_name(name)
             self._grids[name] = _Grid(
-                name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []
+                name,
+                sheet.to_python(skip_empty_area=False),
+                sheet.merged_cell_ranges or [],
+                self._views.get(name) or SheetView(),
             )
         return self._grids[name]
 
@@ -197,9 +221,15 @@ class _Reading:
         return f"{place}单元格 {cell}" if cell else place
 
     def problem(
-        self, code: str, message: str, sheet: str | None = None, cell: str | None = None, raw=None
+        self,
+        code: str,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        raw=None,
+        advice: str | None = None,
     ) -> None:
-        self.problems.append(Problem(code, message, sheet, cell, None if raw is None else str(raw)))
+        self.problems.append(Problem(code, message, sheet, cell, None if raw is None else str(raw), advice))
 
     def fatal(self, code: str, message: str) -> ReturnReadError:
         return ReturnReadError(self.path, [*self.problems, Problem(code, message)])
@@ -277,6 +307,7 @@ class _Reading:
             unit_code=identity.get("unit_code", ""),
             unit_name=identity.get("unit_name", ""),
             template_revision=revision,
+            signature=identity.get("signature", ""),
             contact=cover.get("contact", ""),
             phone=cover.get("phone", ""),
             justification=cover.get("justification", ""),
@@ -334,7 +365,18 @@ class _Reading:
     def locate_sheets(self, spec: FormatSpec) -> dict[str, _Grid]:
         """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
         reserved = {COVER_SHEET, INSTRUCTIONS_SHEET, IDENTITY_SHEET}
-        candidates = [n for n in self.book.sheet_names if n not in reserved]
+        hidden = {
+            m.name for m in self.book.sheets_metadata if m.visible != SheetVisibleEnum.Visible
+        } - reserved
+        candidates = [n for n in self.book.sheet_names if n not in reserved and n not in hidden]
+        # one pass over the sheets' XML for what calamine cannot tell, before any grid is built
+        try:
+            self._views = read_sheet_views(self.path, set(candidates))
+        except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
+            raise self.fatal(
+                "not_a_workbook",
+                f"文件“{self.path.name}”已损坏，无法读取（{exc}）。请在 Excel/WPS 中重新保存为 .xlsx 后提交。",
+            ) from exc
         by_key = {normalize_label(n): n for n in candidates}
         located: dict[str, _Grid] = {}
         for sheet in spec.sheets:
@@ -358,6 +400,17 @@ class _Reading:
                     "请使用下发的模板，不要删除该工作表或清除其中的标题。",
                     sheet,
                 )
+        for name in sorted(hidden, key=self.book.sheet_names.index):
+            # a hidden sheet is never read; one that holds (a copy of) a table must not go unnoticed
+            if normalize_label(name) in {normalize_label(s) for s in spec.sheets} or any(
+                self._content_score(spec, sheet, name) >= _MIN_CONTENT_SCORE for sheet in spec.sheets
+            ):
+                self.problem(
+                    "hidden_sheet",
+                    f"文件“{self.path.name}”中的工作表“{name}”被隐藏，其中有报表内容。报表只按看得见的内容读取："
+                    "请取消隐藏并核对该工作表，或将其删除。",
+                    name,
+                )
         return located
 
     def _content_score(self, spec: FormatSpec, sheet: str, name: str) -> int:
@@ -375,7 +428,6 @@ class _Reading:
     def figures(self, spec: FormatSpec, meta: ReturnMeta) -> list[Figure]:
         located = self.locate_sheets(spec)
         figures: list[Figure] = []
-        blanks: list[tuple[_Grid, int, int]] = []
         layouts: dict[str, tuple[_Grid | None, _TableLayout]] = {}
         for sheet in spec.sheets:
             grid = located.get(sheet)
@@ -395,17 +447,38 @@ class _Reading:
                     )
                     continue
                 layouts[table.id] = (grid, self._anchor(grid, table, top, bottom))
-                for row_id, r in layouts[table.id][1].rows.items():
-                    if table.row(row_id).group:
-                        continue
-                    for c in layouts[table.id][1].columns.values():
-                        if is_blank(grid.raw(r, c)):
-                            blanks.append((grid, r, c))
-        formulas = _formula_cells(self.path, {g.name for g, _, _ in blanks}) if blanks else {}
+                self._hidden_content(grid, table, top, bottom)
         for table in spec.tables:
             grid, layout = layouts[table.id]
-            figures.extend(self._table_figures(table, grid, layout, meta, formulas))
+            figures.extend(self._table_figures(spec, table, grid, layout, meta))
         return figures
+
+    def _hidden_content(self, grid: _Grid, table: Table, top: int, bottom: int) -> None:
+        """Hidden rows and columns of a table's area that hold anything: an error (they are not read, and what
+        they hold may be meant as a figure or may contradict the visible one)."""
+        cells = sorted((r, c) for r, c in grid.hidden if top <= r < bottom)
+        if not cells:
+            return
+        rows = sorted({r for r, c in cells if r in grid.view.hidden_rows})
+        columns = sorted({c for r, c in cells if c in grid.view.hidden_columns})
+        from openpyxl.utils import get_column_letter
+
+        what = "、".join(
+            [*(f"第 {r + 1} 行" for r in rows), *(f"第 {get_column_letter(c + 1)} 列" for c in columns)]
+        )
+        listed = "、".join(_coordinate(r, c) for r, c in cells[:8]) + (
+            f" 等 {len(cells)} 格" if len(cells) > 8 else ""
+        )
+        first = _coordinate(*cells[0])
+        self.problem(
+            "hidden_content",
+            f"{self.where(grid.name)}的表“{table.title}”中，{what}被隐藏，其中有数字（{listed}）。"
+            "报表只按看得见的内容读取，隐藏的行、列不会被采用：请取消隐藏并核对，把数字填入官方格式的对应单元格，"
+            "再删除多余的行或列。",
+            grid.name,
+            first,
+            raw=grid.hidden[cells[0]],
+        )
 
     def _blocks(self, grid: _Grid, tables: tuple[Table, ...]) -> list[tuple[int | None, int]]:
         """Row range [top, bottom) of each table on a sheet: one table fills the sheet; several are cut at their
@@ -634,14 +707,15 @@ class _Reading:
 
     def _table_figures(
         self,
+        spec: FormatSpec,
         table: Table,
         grid: _Grid | None,
         layout: _TableLayout,
         meta: ReturnMeta,
-        formulas: Mapping[tuple[str, str], str],
     ) -> list[Figure]:
         out: list[Figure] = []
         sheet = grid.name if grid else None
+        maxima = {col.kind: self.limits.figure_maximum(spec, col.kind) for col in table.columns}
         for row in table.number_rows:
             r = layout.rows.get(row.id)
             changed = layout.changed_rows.get(row.id)
@@ -670,15 +744,28 @@ class _Reading:
                         )
                     )
                     continue
-                out.append(self._figure(grid, r, c, col, base, formulas))
+                out.append(self._figure(grid, r, c, col, base, maxima[col.kind]))
         return out
 
-    def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, formulas) -> Figure:
+    def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, maximum: Decimal) -> Figure:
         cell = _coordinate(r, c)
         raw = grid.raw(r, c)
-        formula = formulas.get((grid.name, cell))
-        value, issue = parse_figure(raw, col, formula=formula is not None)
-        raw_text = formula if is_blank(raw) and formula else (None if is_blank(raw) else grid.text(r, c))
+        formula = grid.view.formula(r, c)
+        error = grid.view.errors.get((r, c))
+        value, issue = parse_figure(
+            raw,
+            col,
+            formula=formula or False,
+            error=error,
+            number_format=grid.view.formats.get((r, c)),
+            maximum=maximum,
+        )
+        if error:
+            raw_text: str | None = error
+        elif is_blank(raw):
+            raw_text = formula
+        else:
+            raw_text = grid.text(r, c)
         if issue is not None:
             self.problem(
                 issue.code,
@@ -686,6 +773,7 @@ class _Reading:
                 grid.name,
                 cell,
                 raw_text,
+                issue.advice,
             )
             return Figure(**base, value=None, cell=cell, raw=raw_text)
         # a clean number typed as text keeps its text in raw, so nothing of the input is lost
@@ -711,27 +799,6 @@ def _document_properties(path: Path) -> dict[str, str]:
             key = name[len(DOC_PROPERTY_PREFIX) :]
             if key in IDENTITY_KEYS:
                 out[key] = (prop[0].text or "").strip()
-    return out
-
-
-def _formula_cells(path: Path, sheets: set[str]) -> dict[tuple[str, str], str]:
-    """(sheet, A1) -> formula of every formula cell on ``sheets`` (read only when a figure cell came back empty)."""
-    from openpyxl import load_workbook
-
-    out: dict[tuple[str, str], str] = {}
-    wb = load_workbook(path, read_only=True, data_only=False)
-    try:
-        for name in sheets:
-            if name not in wb.sheetnames:
-                continue
-            for row in wb[name].iter_rows():
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "f" or (
-                        isinstance(cell.value, str) and cell.value.startswith("=")
-                    ):
-                        out[(name, cell.coordinate)] = str(cell.value)
-    finally:
-        wb.close()
     return out
 
 

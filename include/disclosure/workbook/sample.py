@@ -5,7 +5,9 @@
   from a 自然人, answered 本机关不掌握相关政府信息 by one unit; every other figure is 0.
 - Any other year: deterministic (seeded by year and unit) figures, valid under every same-year rule of the format
   in force, carried over from the previous year where that year is also generated here (X1: this year's 上年结转 =
-  last year's 结转下年度; X2: 现行有效件数 continues last year's stock).
+  last year's 结转下年度; X2: 现行有效件数 continues last year's stock). Years before the seed are generated
+  backwards from the year after them, so the samples form one consistent series (2019 → 2020 → 2021 …): a store
+  can accept several sample years and every cross-year rule holds between them.
 - Faulty returns: a catalogue (:data:`FAULTS`) of the errors seen in real reports, each a precise mutation of a
   valid filled return, for exercising the reader, the validator and the feedback workbook.
 """
@@ -24,6 +26,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 
 from disclosure.formats import Cell, ColumnKind, FormatSpec, Rule, spec_for_year
+from disclosure.formats.model import solve_term
 from disclosure.registry import Registry, Unit
 from disclosure.workbook.identity import COVER_FIELDS, COVER_SHEET, DOC_PROPERTY_PREFIX, IDENTITY_SHEET
 from disclosure.workbook.template import (
@@ -112,8 +115,12 @@ def _seed_figures(spec: FormatSpec, index: int) -> Figures:
     return figures
 
 
-def _random_figures(spec: FormatSpec, year: int, unit: Unit, previous: Figures | None) -> Figures:
-    """Plausible figures for one unit, valid under every same-year rule; carried over from ``previous``."""
+def _random_figures(
+    spec: FormatSpec, year: int, unit: Unit, previous: Figures | None, fixed: Figures | None = None
+) -> Figures:
+    """Plausible figures for one unit, valid under every same-year rule; carried over from ``previous``; the
+    cells in ``fixed`` (what next year's cross-year rules require of this year) take those values."""
+    fixed = fixed or {}
     rng = random.Random(f"disclosure-sample-{year}-{unit.code}")
     figures = _zeros(spec)
     t3, _, applicant_columns = _applicant_columns(spec)
@@ -146,9 +153,14 @@ def _random_figures(spec: FormatSpec, year: int, unit: Unit, previous: Figures |
         new = (
             rng.choice((0, 1, 1, 2, 3, 5)) if column == applicant_columns[0] else rng.choice((0, 0, 0, 0, 1))
         )
-        pending = new + carried_in
         # applications received late in December are carried over to next year
-        carried_out = min(pending, rng.choice((0, 0, 0, 1)))
+        carried_out = rng.choice((0, 0, 0, 1))
+        required = fixed.get(Cell(t3, "carried_out", column))
+        if required is not None:
+            carried_out = int(required)
+            new = max(new, carried_out - carried_in)
+        pending = new + carried_in
+        carried_out = min(pending, carried_out)
         handled = pending - carried_out
         for cell_row, value in (("new", new), ("carried_in", carried_in), ("carried_out", carried_out)):
             figures[Cell(t3, cell_row, column)] = value
@@ -184,19 +196,40 @@ def _sample_figures_cached(
 ) -> tuple[tuple[str, tuple[tuple[Cell, int | Decimal], ...]], ...]:
     spec = spec_for_year(year)
     previous: dict[str, Figures] = {}
+    following: dict[str, Figures] = {}
     if year > SEED_YEAR:
         previous = sample_figures(year - 1, registry)
+    elif year < SEED_YEAR:
+        following = sample_figures(year + 1, registry)
     out = []
     for index, unit in enumerate(registry.units):
         if year == SEED_YEAR:
             figures = _seed_figures(spec, index)
         else:
-            figures = _random_figures(spec, year, unit, previous.get(unit.code))
+            fixed = _carried_back(spec_for_year(year + 1), following[unit.code]) if following else None
+            figures = _random_figures(spec, year, unit, previous.get(unit.code), fixed)
         problems = broken_rules(spec, figures)
         if problems:  # a generator bug, not a data problem
             raise AssertionError(f"sample {year} {unit.code} breaks {problems}")
         out.append((unit.code, tuple(figures.items())))
     return tuple(out)
+
+
+def _carried_back(next_spec: FormatSpec, following: Figures) -> Figures:
+    """What next year's cross-year rules require of this year: each equation instance with one last-year term
+    (X1 ``carried_in == prev.carried_out``) solved for that term from next year's figures."""
+    required: Figures = {}
+    for rule in next_spec.rules:
+        if rule.kind != "equation" or not rule.cross_year:
+            continue
+        for eq in rule.equations:
+            for _, sides in next_spec.expand(rule, eq):
+                previous = [c for side in sides.values() for c, _, p in side if p]
+                if len(previous) == 1:
+                    value = solve_term(sides, (previous[0], True), lambda c, p: following.get(c, 0))
+                    if value is not None:
+                        required[previous[0]] = value
+    return required
 
 
 def sample_figures(year: int, registry: Registry) -> dict[str, Figures]:

@@ -26,6 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from disclosure.formats.model import Cell, Column, ColumnKind, Equation, FormatSpec, Rule, Table
+from disclosure.workbook.cells import put_text
 from disclosure.workbook.identity import (
     CHECK_LABEL,
     COVER_FIELDS,
@@ -272,7 +273,9 @@ def _blank_check(first: str, last: str, count: int, rule_id: str) -> tuple[str, 
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> dict[str, str]:
+def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str, key: str) -> dict[str, str]:
+    from disclosure.workbook.signature import sign_identity
+
     values = {
         "generator": GENERATOR,
         "format_version": spec.version,
@@ -281,8 +284,18 @@ def _identity(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> di
         "unit_name": unit_name,
         "template_revision": TEMPLATE_REVISION,
     }
+    values["signature"] = sign_identity(values, key)
     assert tuple(values) == IDENTITY_KEYS
     return values
+
+
+def _signing_key(key: str | None) -> str:
+    """The given key, else the bureau's newest (a missing key is a :class:`SettingsError` saying how to set one)."""
+    if key:
+        return key
+    from disclosure.settings import get_settings
+
+    return get_settings().secret_keys[0]
 
 
 def _style(cell, *, font_size: float = 11, bold: bool = False, name: str = _BODY_FONT, align=_CENTER) -> None:
@@ -312,7 +325,7 @@ def _merge_write(
     align=_CENTER,
     bold: bool = False,
 ) -> None:
-    ws.cell(top, left, value)
+    put_text(ws.cell(top, left), value)
     _style(ws.cell(top, left), bold=bold, align=align)
     _box(ws, top, left, bottom, right, fill=fill)
     if bottom > top or right > left:
@@ -339,14 +352,14 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
     ws.row_dimensions[1].height = 36
     prefilled = {**identity, "year": int(identity["year"])}
     for i, (key, label) in enumerate(COVER_FIELDS.items(), start=2):
-        ws.cell(i, 1, label)
+        put_text(ws.cell(i, 1), label)
         _style(ws.cell(i, 1), bold=True)
         value_cell = ws.cell(i, 2)
         if key in COVER_INPUT_FIELDS:
             value_cell.protection = _UNLOCKED
             value_cell.fill = _INPUT_FILL
         else:
-            value_cell.value = prefilled[key]
+            put_text(value_cell, prefilled[key])  # registry text: never a formula
             value_cell.protection = _LOCKED
             value_cell.fill = _HEADER_FILL
         _style(value_cell, align=_LEFT)
@@ -355,8 +368,9 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
         ws.row_dimensions[i].height = 60 if key == "justification" else 24
     ws.cell(i, 2).alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
     note_row = len(COVER_FIELDS) + 3
-    ws.cell(
-        note_row, 1, f"格式：{spec.title}（{spec.issued_with}）。填写前请阅读“{INSTRUCTIONS_SHEET}”工作表。"
+    put_text(
+        ws.cell(note_row, 1),
+        f"格式：{spec.title}（{spec.issued_with}）。填写前请阅读“{INSTRUCTIONS_SHEET}”工作表。",
     )
     _style(ws.cell(note_row, 1), align=_LEFT, font_size=10)
     ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=2)
@@ -433,7 +447,7 @@ def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, s
     width = 100
     ws.column_dimensions["A"].width = width
     for i, (kind, text) in enumerate(_instruction_lines(spec, identity), start=1):
-        cell = ws.cell(i, 1, text)
+        cell = put_text(ws.cell(i, 1), text)
         if kind == "title":
             cell.font = Font(name=_HEADING_FONT, size=16, bold=True)
             cell.alignment = _CENTER
@@ -532,7 +546,7 @@ def _write_block(ws: Worksheet, spec: FormatSpec, block: TableBlock, widths: Map
         ws.row_dimensions[r].height = 36 if r == bottom else 24
 
     _write_labels(ws, block)
-    _write_figure_cells(ws, block)
+    _write_figure_cells(ws, spec, block)
     _write_live_checks(ws, spec, block)
     for row in table.rows:
         if row.group or not row.printed:
@@ -575,13 +589,16 @@ def _last_descendant(table: Table, row_id: str) -> str:
     return last
 
 
-def _write_figure_cells(ws: Worksheet, block: TableBlock) -> None:
+def _write_figure_cells(ws: Worksheet, spec: FormatSpec, block: TableBlock) -> None:
+    from disclosure.settings import get_settings
+
+    limits = get_settings().limits
     table = block.table
     validations: dict[ColumnKind, DataValidation] = {}
     for col in table.columns:
         dv = validations.get(col.kind)
         if dv is None:
-            dv = _validation(col)
+            dv = _validation(col, limits.figure_maximum(spec, col.kind))
             validations[col.kind] = dv
             ws.add_data_validation(dv)
         for row in table.number_rows:
@@ -603,16 +620,18 @@ def _write_figure_cells(ws: Worksheet, block: TableBlock) -> None:
         )
 
 
-def _validation(col: Column) -> DataValidation:
+def _validation(col: Column, maximum: Decimal) -> DataValidation:
+    """Excel's own check while typing: the column kind's shape, up to the spec's plausible maximum."""
     title, message = _KIND_ERRORS[col.kind]
+    top = format(maximum.normalize(), "f")
     if col.kind is ColumnKind.COUNT:
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        dv = DataValidation(type="whole", operator="between", formula1="0", formula2=top)
         prompt = "填写不小于0的整数，没有的填0"
     elif col.kind is ColumnKind.SIGNED_COUNT:
-        dv = DataValidation(type="whole", operator="between", formula1="-999999999", formula2="999999999")
+        dv = DataValidation(type="whole", operator="between", formula1=f"-{top}", formula2=top)
         prompt = "填写整数，可为负数，没有变化的填0"
     else:
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=top)
         prompt = f"填写以{col.unit}为单位的数字（最多{col.decimals}位小数），不写单位"
     dv.allow_blank = True  # Excel cannot require a value; blanks are flagged by the check column instead
     dv.showErrorMessage = True
@@ -665,7 +684,7 @@ def _write_table_sheet(wb: Workbook, spec: FormatSpec, plan: SheetPlan) -> None:
     widths = _column_widths(plan)
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
-    heading = ws.cell(plan.heading_row, 1, plan.name)
+    heading = put_text(ws.cell(plan.heading_row, 1), plan.name)
     heading.font = Font(name=_HEADING_FONT, size=14, bold=True)
     heading.alignment = _CENTER
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=plan.width)
@@ -689,17 +708,20 @@ def _write_table_sheet(wb: Workbook, spec: FormatSpec, plan: SheetPlan) -> None:
 def _write_identity(wb: Workbook, identity: Mapping[str, str]) -> None:
     ws = wb.create_sheet(IDENTITY_SHEET)
     for i, (key, value) in enumerate(identity.items(), start=1):
-        ws.cell(i, 1, key)
-        ws.cell(i, 2, value)
+        put_text(ws.cell(i, 1), key)
+        put_text(ws.cell(i, 2), value)
     ws.sheet_state = "veryHidden"
     _protect(ws)
     for key, value in identity.items():
         wb.custom_doc_props.append(StringProperty(name=f"{DOC_PROPERTY_PREFIX}{key}", value=value))
 
 
-def build_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str) -> Workbook:
-    """The fill-in workbook of ``unit_code`` for report ``year`` in format ``spec``, in memory."""
-    identity = _identity(spec, year, unit_code, unit_name)
+def build_template(
+    spec: FormatSpec, year: int, unit_code: str, unit_name: str, *, signing_key: str | None = None
+) -> Workbook:
+    """The fill-in workbook of ``unit_code`` for report ``year`` in format ``spec``, in memory, its identity
+    signed with ``signing_key`` (default: the bureau's newest secret key)."""
+    identity = _identity(spec, year, unit_code, unit_name, _signing_key(signing_key))
     wb = Workbook()
     _write_cover(wb, spec, identity)
     _write_instructions(wb, spec, identity)
@@ -714,10 +736,18 @@ def build_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str) 
     return wb
 
 
-def write_template(spec: FormatSpec, year: int, unit_code: str, unit_name: str, path: Path) -> Path:
+def write_template(
+    spec: FormatSpec,
+    year: int,
+    unit_code: str,
+    unit_name: str,
+    path: Path,
+    *,
+    signing_key: str | None = None,
+) -> Path:
     """Write the fill-in workbook of ``unit_code`` for report ``year`` in format ``spec`` to ``path``."""
     path = Path(path)
-    wb = build_template(spec, year, unit_code, unit_name)
+    wb = build_template(spec, year, unit_code, unit_name, signing_key=signing_key)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -733,11 +763,12 @@ def template_file_name(year: int, unit_code: str, unit_name: str) -> str:
 def write_templates(spec: FormatSpec, year: int, units: Iterable, folder: Path) -> list[Path]:
     """One template per unit (objects with ``code`` and ``name``) in ``folder``; returns the paths written."""
     folder = Path(folder)
+    key = _signing_key(None)
     paths = []
     for unit in units:
         name = getattr(unit, "short_name", "") or unit.name
         path = folder / template_file_name(year, unit.code, name)
-        paths.append(write_template(spec, year, unit.code, unit.name, path))
+        paths.append(write_template(spec, year, unit.code, unit.name, path, signing_key=key))
     return paths
 
 
@@ -787,12 +818,12 @@ def fill_in_memory(
         raise KeyError(f"cells not in this template: {unknown[:5]}")
     for key, value in values.items():
         sheet, coordinate = layout[Cell(*key)]
-        wb[sheet][coordinate].value = value
+        put_text(wb[sheet][coordinate], value)
     cover = wb[COVER_SHEET]
     inputs = {"contact": contact, "phone": phone, "justification": justification or None}
     labels = {label: key for key, label in COVER_FIELDS.items()}
     for row in range(1, cover.max_row + 1):
         key = labels.get(str(cover.cell(row, 1).value or ""))
         if key in inputs:
-            cover.cell(row, 2).value = inputs[key]
+            put_text(cover.cell(row, 2), inputs[key])  # contact fields are text, whatever they start with
     return wb

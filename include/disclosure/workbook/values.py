@@ -16,11 +16,15 @@ from decimal import Decimal, InvalidOperation
 
 from disclosure.formats import Column, ColumnKind
 from disclosure.workbook.labels import is_blank
+from disclosure.workbook.number_formats import KIND_NAMES, FormatKind, classify, date_text, shown
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Only ASCII digits (full-width ones become ASCII under NFKC); "\d" would also take ٣, ३, 𝟛 …
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _NUMBER_WITH_UNIT = re.compile(
-    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(亿元|万元|千元|元|件次|件|个|项|条|次|人|宗)$"
+    r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*(亿元|万元|千元|元|件次|件|个|项|条|次|人|宗)$"
 )
+#: the digits a figure may be written with: ASCII and full-width
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
 #: how many 万元 one of these units is worth
 _YUAN_UNITS = {"元": Decimal("0.0001"), "千元": Decimal("0.1"), "万元": Decimal(1), "亿元": Decimal(10000)}
 
@@ -33,14 +37,39 @@ class CellIssue:
     advice: str
 
 
+#: What each Excel error value means, for the unit (a formula error is named as such, never as a blank).
+ERROR_MEANINGS = {
+    "#DIV/0!": "除数为 0",
+    "#REF!": "引用的单元格已被删除或移动",
+    "#VALUE!": "参与计算的内容不是数字",
+    "#NAME?": "公式中有无法识别的函数或名称",
+    "#N/A": "找不到所引用的数值",
+    "#NUM!": "计算结果超出范围",
+    "#NULL!": "引用的区域没有交集",
+    "#SPILL!": "计算结果无法放入相邻单元格",
+    "#CALC!": "公式无法计算",
+}
+
+
 def parse_figure(
-    raw: object, column: Column, *, formula: bool = False
+    raw: object,
+    column: Column,
+    *,
+    formula: str | bool = False,
+    error: str | None = None,
+    number_format: str | None = None,
+    maximum: Decimal | None = None,
 ) -> tuple[int | Decimal | None, CellIssue | None]:
     """The figure a cell holds for ``column``, or ``(None, issue)``.
 
-    ``raw`` is the cached value as calamine returns it ("" for an empty cell); ``formula`` says the cell holds a
-    formula (only consulted when there is no cached value).
+    ``raw`` is the cached value as calamine returns it ("" for an empty cell or an error value); ``formula`` the
+    cell's formula (or True when only its presence is known); ``error`` its cached error value (``#DIV/0!``);
+    ``number_format`` its number format, so a number is taken only when the cell shows that number; ``maximum``
+    the largest plausible magnitude of the column's kind (a larger one is a typing error, reported before any
+    arithmetic touches it).
     """
+    if error:
+        return None, _error_issue(error, formula, column)
     if is_blank(raw):
         if formula:
             return None, CellIssue(
@@ -53,7 +82,59 @@ def parse_figure(
     if issue is not None:
         return None, issue
     assert number is not None
-    return _check_kind(number, column)
+    display = (
+        shown(raw, number_format) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    )
+    if (display is not None and display.kind is FormatKind.TEXT) or (
+        isinstance(raw, str) and classify(number_format) is FormatKind.TEXT
+    ):
+        return None, CellIssue(
+            "number_as_text",
+            f"单元格格式为“文本”，其中的“{_plain(number)}”是以文本保存的数字（Excel/WPS 的求和与本表的校验提示都会忽略它）。"
+            "请将单元格格式设为“常规”，再重新输入该数字。",
+        )
+    if not number.is_finite():
+        return None, CellIssue("text_in_number_cell", f"内容“{raw}”不是有效的数字。{_fill_hint(column)}")
+    if number.is_zero():
+        number = abs(number)  # -0 is 0, as Excel shows it
+    if maximum is not None and abs(number) > maximum:
+        return None, CellIssue(
+            "implausible_magnitude",
+            f"数字 {_magnitude(number)} 超出合理范围：{_kind_name(column)}不应超过 {_plain(maximum)}"
+            f"{column.unit or ''}。请核对是否多输了数字、填错了单位或粘贴了其他内容。",
+        )
+    if display is not None and not display.same and display.kind is not FormatKind.NUMBER:
+        return None, CellIssue(
+            "misleading_number_format",
+            f"显示为“{display.text}”（单元格格式为{KIND_NAMES[display.kind]}），而单元格中的数字是 {_plain(number)}。"
+            f"请将单元格格式设为“常规”或“数值”，再按本表的含义填写。{_fill_hint(column)}",
+        )
+    value, issue = _check_kind(number, column)
+    if issue is not None:
+        if display is not None and not display.same:
+            issue = CellIssue(
+                issue.code, f"{issue.advice}（单元格显示为“{display.text}”，实际数字为 {_plain(number)}。）"
+            )
+        return None, issue
+    if display is not None and not display.same:
+        return None, CellIssue(
+            "misleading_number_format",
+            f"显示为“{display.text}”，而单元格中的数字是 {_plain(number)}（单元格格式隐藏或改变了部分数字）。"
+            "请将单元格格式设为“常规”，核对后填写准确的数字。",
+        )
+    return value, None
+
+
+def _error_issue(error: str, formula: str | bool, column: Column) -> CellIssue:
+    meaning = ERROR_MEANINGS.get(error.upper())
+    why = f"（{meaning}）" if meaning else ""
+    if formula:
+        shown_formula = f"“{formula}”" if isinstance(formula, str) and len(formula) > 1 else ""
+        return CellIssue(
+            "formula_error",
+            f"公式{shown_formula}的计算结果是错误值 {error}{why}，不是数字。请改正公式，或直接填写数字。",
+        )
+    return CellIssue("error_value", f"内容是错误值“{error}”{why}，不是数字。{_fill_hint(column)}")
 
 
 def _as_decimal(raw: object, column: Column) -> tuple[Decimal | None, CellIssue | None]:
@@ -67,17 +148,25 @@ def _as_decimal(raw: object, column: Column) -> tuple[Decimal | None, CellIssue 
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         return None, CellIssue(
             "text_in_number_cell",
-            f"内容“{raw}”是日期或时间，不是数字（单元格格式可能被设成了日期）。"
+            f"显示为日期或时间“{date_text(raw)}”，不是数字（单元格格式被设成了日期或时间）。"
             f"请将单元格格式设为“常规”或“数值”后重新填写。{_fill_hint(column)}",
         )
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    original = str(raw).strip()
+    foreign = [ch for ch in original if unicodedata.category(ch)[0] == "N" and ch not in _DIGITS]
+    if foreign:
+        return None, CellIssue(
+            "foreign_digits",
+            f"内容“{original}”含有不是阿拉伯数字的字符“{''.join(dict.fromkeys(foreign))}”。"
+            f"请用半角阿拉伯数字 0—9 重新输入。{_fill_hint(column)}",
+        )
+    text = unicodedata.normalize("NFKC", original)
     if _NUMBER.match(text):
         # A number typed as text (WPS, copy-paste) is still that number.
         return Decimal(text), None
     with_unit = _NUMBER_WITH_UNIT.match(text.replace(" ", ""))
     if with_unit:
-        return None, CellIssue("unit_in_cell", _unit_advice(str(raw).strip(), with_unit, column))
-    return None, CellIssue("text_in_number_cell", f"内容“{str(raw).strip()}”不是数字。{_fill_hint(column)}")
+        return None, CellIssue("unit_in_cell", _unit_advice(original, with_unit, column))
+    return None, CellIssue("text_in_number_cell", f"内容“{original}”不是数字。{_fill_hint(column)}")
 
 
 def _unit_advice(shown: str, match: re.Match[str], column: Column) -> str:
@@ -140,3 +229,22 @@ def _plain(number: Decimal) -> str:
     """A decimal as a person writes it: no exponent, no trailing zeros."""
     text = format(number.normalize(), "f")
     return text
+
+
+def _kind_name(column: Column) -> str:
+    return "金额" if column.kind is ColumnKind.AMOUNT else "件数"
+
+
+def _magnitude(number: Decimal) -> str:
+    """A huge number as Excel shows it (1E+308), an ordinary one in full."""
+    return _plain(number) if abs(number.adjusted()) < 16 else f"{number:.6G}"
+
+
+def looks_like_number(value: object) -> bool:
+    """True for content that is, or reads as, a number: a number, a date, numeric text (also with a unit)."""
+    if isinstance(value, bool) or is_blank(value):
+        return False
+    if isinstance(value, int | float | dt.date | dt.time | dt.timedelta):
+        return True
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    return bool(_NUMBER.match(text) or _NUMBER_WITH_UNIT.match(text))

@@ -1,18 +1,25 @@
 """Schema migrations of the report store (Alembic scripts shipped inside the package, run programmatically).
 
 ``upgrade(url)`` brings a database to the newest schema; it is what ``Store.upgrade()`` calls and is safe to
-run on every start (a database already at head is left alone).
+run on every start (a database already at head is only checked) and from many processes at once: the migration
+runs under a lock (PostgreSQL: an advisory lock; SQLite: an exclusive lock on a file next to the database), and
+whoever gets the lock second finds the work done (the DAG's parallel unit tasks may be the first to open a new
+store).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -23,9 +30,52 @@ def alembic_config() -> Config:
     return config
 
 
+#: Key of the PostgreSQL advisory lock held while migrating (any fixed 64-bit number, unique to this app).
+ADVISORY_LOCK_KEY = 0x6469_7363_6C6F_7365  # "disclose"
+
+
 def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
-    """Migrate the store at ``url_or_engine`` to ``revision`` (default: the newest)."""
-    _run(url_or_engine, lambda config: command.upgrade(config, revision))
+    """Migrate the store at ``url_or_engine`` to ``revision`` (default: the newest), under the migration
+    lock; nothing is done when the store is already there."""
+    engine, owned = _engine(url_or_engine)
+    try:
+        target = head_revision() if revision == "head" else revision
+        if current_revision(engine) == target:
+            return
+        with migration_lock(engine):
+            if current_revision(engine) == target:
+                return  # another process migrated while we waited for the lock
+            _run(engine, lambda config: command.upgrade(config, revision))
+    finally:
+        if owned:
+            engine.dispose()
+
+
+@contextlib.contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Only one process migrates a store at a time, on every backend."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                conn.commit()
+        return
+    database = make_url(str(engine.url)).database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def downgrade(url_or_engine: str | Engine, revision: str) -> None:

@@ -1,0 +1,128 @@
+"""Accepting: a checked submission's figures become its unit's current figures for the year (已采用); and the
+admin's acceptance by hand of a file that is unsigned or another unit's, recorded with who did it and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from disclosure.errors import StoreError
+from disclosure.intake.check import MANUAL_ACCEPTANCE, CheckResult, check_many, figures_of
+from disclosure.intake.reading import Reading
+from disclosure.intake.receive import receive
+from disclosure.registry import Registry
+from disclosure.store import Channel, Store, SubmissionInfo, SubmissionStatus
+
+log = logging.getLogger(__name__)
+
+
+def accept(submission_id: int, *, store: Store) -> SubmissionInfo:
+    """Make a submission that passed its check its unit's current return (已采用); idempotent. The figures
+    are the ones read when the file was received. Raises :class:`StoreError` for one that did not pass."""
+    submission = store.submission(submission_id)
+    if submission.status is SubmissionStatus.ACCEPTED:
+        return submission
+    if submission.status is not SubmissionStatus.PASSED:
+        raise StoreError(
+            f"报送 #{submission_id}（{submission.original_name}）状态为“{submission.status.label}”，"
+            "只有校验通过的报送才能采用"
+        )
+    data = store.readings([submission_id]).get(submission_id)
+    if data is None:
+        raise StoreError(f"报送 #{submission_id} 没有读取记录，请先校验")
+    count = store.accept(submission_id, figures_of(Reading.from_json(data), submission))
+    log.info("%s：已采用 %d 个数据（报送 #%s）", submission.unit, count, submission_id)
+    return store.submission(submission_id)
+
+
+def accept_checked(results: Iterable[CheckResult], *, store: Store) -> None:
+    """Accept every result whose check passed (sets ``accepted``)."""
+    for result in results:
+        if result.passed and not result.accepted:
+            result.submission = accept(result.id, store=store)
+            result.accepted = True
+
+
+def take_in(
+    paths: Sequence[Path],
+    *,
+    store: Store,
+    registry: Registry,
+    channel: Channel | str = Channel.CLI,
+    sender: str | None = None,
+    format_version: str | None = None,
+    feedback_dir: Path | None = None,
+    docs_dir: Path | None = None,
+) -> list[CheckResult]:
+    """receive → check → accept for files handed in at once (the CLI): one result per file, in order."""
+    ids = [receive(p, channel=channel, sender=sender, store=store, registry=registry).id for p in paths]
+    unique = list(dict.fromkeys(ids))
+    checked = {
+        r.id: r
+        for r in check_many(
+            unique,
+            store=store,
+            registry=registry,
+            format_version=format_version,
+            feedback_dir=feedback_dir,
+            docs_dir=docs_dir,
+        )
+    }
+    accept_checked(checked.values(), store=store)
+    return [checked[i] for i in ids]
+
+
+def accept_by_hand(
+    submission_id: int,
+    *,
+    unit: str,
+    reason: str,
+    actor: str,
+    store: Store,
+    registry: Registry,
+    format_version: str | None = None,
+    feedback_dir: Path | None = None,
+    docs_dir: Path | None = None,
+) -> CheckResult:
+    """The admin's decision: count a submission (unsigned, an old template, another unit's) as ``unit``'s
+    return. Recorded in the audit trail (who, why, what the file claimed); the figures are still validated
+    with every rule, and accepted when nothing blocks."""
+    if unit not in registry.reporting_codes():
+        raise StoreError(f"单位代码“{unit}”不在名册中")
+    if not reason.strip():
+        raise StoreError("人工采用须说明理由")
+    submission = store.submission(submission_id)
+    data = store.readings([submission_id]).get(submission_id)
+    reading = Reading.from_json(data) if data else None
+    if reading is None or reading.unit_return is None:
+        raise StoreError(f"报送 #{submission_id}（{submission.original_name}）无法读取，不能人工采用")
+    year = reading.unit_return.year
+    store.record_event(
+        actor=actor,
+        action=MANUAL_ACCEPTANCE,
+        year=year,
+        unit=unit,
+        submission_id=submission_id,
+        detail={
+            "unit": unit,
+            "reason": reason,
+            "claimed_unit": reading.unit_return.unit,
+            "file": submission.original_name,
+            "sha256": submission.sha256,
+            "previous_state": submission.status.value,
+        },
+    )
+    if submission.unit != unit or submission.year != year:
+        store.reassign(submission_id, unit=unit, year=year)
+    [result] = check_many(
+        [submission_id],
+        store=store,
+        registry=registry,
+        format_version=format_version,
+        feedback_dir=feedback_dir,
+        docs_dir=docs_dir,
+    )
+    accept_checked([result], store=store)
+    return result

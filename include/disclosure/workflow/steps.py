@@ -1,0 +1,243 @@
+"""The yearly workflow's steps, one function per task of the yearly DAG. No Airflow here.
+
+Each step takes keys (the run plan, a unit code, a submission id) and paths, writes to a place keyed by (year,
+unit) and returns small JSON-able values, so a re-run overwrites the same place and the DAG passes no data. A
+unit's return goes through the intake (``disclosure.intake``): the sensor's poll receives the inbox, the unit's
+tasks check and accept its newest submission by id. The DAG maps :class:`ReturnInvalid` to a non-retried
+failure; any other exception is infrastructure and is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from disclosure.errors import DisclosureError, ReturnInvalid
+from disclosure.store import Store, SubmissionInfo
+from disclosure.workflow.calendar import RunPlan, displays
+from disclosure.workflow.notices import cover_note, findings_summary, refusal_summary
+
+log = logging.getLogger(__name__)
+
+SendTemplate = Callable[[Any, Path, str, str], None]  # (unit, template path, subject, body)
+PlanLike = RunPlan | Mapping[str, Any]
+
+
+def open_store(store_url: str | None = None) -> Store:
+    """The report store (the given URL, else the configured one), migrated to the newest schema (under a lock:
+    the DAG's parallel tasks may open a new store at the same moment)."""
+    return Store.open(store_url)
+
+
+# ---- distribute -----------------------------------------------------------------------------------------------
+
+
+def distribute(plan: PlanLike, send: SendTemplate | None = None) -> list[dict]:
+    """Write each selected unit's signed template to ``outbox/<year>/`` and send it with the cover note.
+
+    ``send`` emails one template; without it (no mail server configured) the cover note is only logged.
+    Re-running overwrites the same files. Returns the run's units (code, display, template path).
+    """
+    from disclosure.formats import load_spec
+    from disclosure.registry import load_registry
+    from disclosure.settings import get_settings
+    from disclosure.workbook.template import write_templates
+
+    plan = RunPlan.of(plan)
+    registry = load_registry()
+    units = [registry.unit(code) for code in plan.codes if code != registry.bureau.code]
+    folder = get_settings().outbox(plan.year)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = write_templates(load_spec(plan.format_version), plan.year, units, folder)
+    for unit, path in zip(units, paths, strict=True):
+        subject, body = cover_note(plan, unit, registry, path)
+        if send is None:
+            log.info("未配置邮件服务，未发送。%s → %s <%s>\n%s", path.name, unit.name, unit.email, body)
+        else:
+            send(unit, path, subject, body)
+    templates = {unit.code: str(path) for unit, path in zip(units, paths, strict=True)}
+    return [{**u.to_dict(), "template": templates.get(u.code)} for u in plan.units]
+
+
+# ---- one unit: wait (receive) → check → accept ----------------------------------------------------------------
+
+
+def newest_submission(
+    plan: PlanLike, unit: str, *, inbox: Any | None = None, store_url: str | None = None
+) -> SubmissionInfo | None:
+    """Poll the inbox once (new files become submissions) and return the unit's newest submission of the year
+    (by the time the system received it, whichever receiver got it), or None when it has sent nothing."""
+    from disclosure.intake import receive_inbox
+
+    plan = RunPlan.of(plan)
+    store = open_store(store_url)
+    try:
+        receive_inbox(plan.year, inbox, store=store)
+        return store.latest_submission(plan.year, unit)
+    finally:
+        store.dispose()
+
+
+def missing_units(plan: PlanLike, *, inbox: Any | None = None, store_url: str | None = None) -> list[str]:
+    """The run's units (codes, in plan order) that have sent nothing for the year (after one inbox poll)."""
+    from disclosure.intake import receive_inbox
+
+    plan = RunPlan.of(plan)
+    store = open_store(store_url)
+    try:
+        receive_inbox(plan.year, inbox, store=store)
+        return [code for code in plan.codes if store.latest_submission(plan.year, code) is None]
+    finally:
+        store.dispose()
+
+
+def check_return(
+    plan: PlanLike,
+    unit: str,
+    submission_id: int | None = None,
+    *,
+    inbox: Any | None = None,
+    store_url: str | None = None,
+) -> dict:
+    """Check the unit's newest submission: whose return it is, then every rule of its format; findings and
+    state recorded with it, the feedback workbook written to ``feedback/<year>/``.
+
+    The newest submission is looked up again when the step runs (``submission_id``, what the sensor saw, may
+    be older), so clearing a unit's task after it resubmitted checks its new file. Raises
+    :class:`ReturnInvalid` (in Chinese) when the file is refused or has blocking findings.
+    """
+    from disclosure.intake import check, receive_inbox
+    from disclosure.settings import get_settings
+
+    plan = RunPlan.of(plan)
+    settings = get_settings()
+    store = open_store(store_url)
+    try:
+        receive_inbox(plan.year, inbox, store=store)
+        newest = store.latest_submission(plan.year, unit)
+        if newest is None:
+            raise ReturnInvalid(unit, f"没有收到 {unit} 的 {plan.year} 年度报表")
+        if submission_id is not None and newest.id != submission_id:
+            log.info("%s 已重新报送《%s》：校验新文件（报送 #%s）", unit, newest.original_name, newest.id)
+        result = check(
+            newest.id,
+            store=store,
+            format_version=plan.format_version,
+            expected_unit=unit,
+            feedback_dir=settings.feedback(plan.year),
+            docs_dir=settings.validation_docs,
+        )
+    finally:
+        store.dispose()
+    name = result.submission.original_name
+    if result.refused:
+        raise ReturnInvalid(unit, refusal_summary(unit, name, result.findings))
+    if not result.passed:
+        blocking = result.blocking or result.findings
+        raise ReturnInvalid(unit, findings_summary(unit, name, blocking, result.feedback), result.feedback)
+    return {"submission": result.id, "name": name, "warnings": result.warnings}
+
+
+def accept_return(
+    plan: PlanLike, unit: str, checked: Mapping[str, Any], *, store_url: str | None = None
+) -> str:
+    """Make the checked submission the unit's current figures for the year (已采用); returns the unit code."""
+    from disclosure.intake import accept
+
+    store = open_store(store_url)
+    try:
+        accept(int(checked["submission"]), store=store)
+    finally:
+        store.dispose()
+    return unit
+
+
+# ---- consolidate · render · publish ---------------------------------------------------------------------------
+
+
+def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
+    """Sum every reporting unit's latest accepted return (whether or not this run collected it) into the
+    bureau totals, check and record them, and write them as the bureau's own return workbook in
+    ``reports/<year>/``. While units are missing or invalid the totals are a draft and say so."""
+    from disclosure.consolidation import consolidate_checked, write_consolidated_return
+    from disclosure.formats import load_spec
+    from disclosure.registry import load_registry
+    from disclosure.settings import get_settings
+
+    plan = RunPlan.of(plan)
+    registry = load_registry()
+    spec = load_spec(plan.format_version)
+    settings = get_settings()
+    store = open_store(store_url)
+    try:
+        totals, findings, run_id = consolidate_checked(
+            plan.year, store, registry, spec, docs_dir=settings.validation_docs
+        )
+    finally:
+        store.dispose()
+    for finding in findings:
+        if finding.is_error:
+            log.error("汇总数据校验：%s", finding.message)
+    folder = settings.reports(plan.year)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = write_consolidated_return(
+        totals, spec, registry, folder / f"{plan.year}_{registry.bureau.code}_汇总.xlsx"
+    )
+    if totals.is_draft:
+        log.warning("%d 年度汇总为%s", plan.year, totals.draft_label)
+    return {
+        "run": run_id,
+        "draft": totals.is_draft,
+        "draft_label": totals.draft_label,
+        "findings": len(findings),
+        "missing": list(totals.missing_units),
+        "invalid": list(totals.invalid_units),
+        "contributing": list(totals.contributing_units),
+        "workbook": str(workbook),
+    }
+
+
+def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None = None) -> dict:
+    """Render the report from the consolidation recorded by :func:`consolidate` into ``reports/<year>/``
+    (marked as a draft listing the missing units when incomplete); returns {kind: path}."""
+    from disclosure.formats import load_spec
+    from disclosure.registry import load_registry
+    from disclosure.report.render import render_report
+    from disclosure.settings import get_settings
+
+    plan = RunPlan.of(plan)
+    store = open_store(store_url)
+    try:
+        record = store.latest_totals(plan.year)
+    finally:
+        store.dispose()
+    if record is None or record.run_id != totals["run"]:
+        raise DisclosureError(f"{plan.year} 年度的汇总记录已变化（期望 #{totals['run']}），请重新运行汇总")
+    files = render_report(
+        year=plan.year,
+        spec=load_spec(plan.format_version),
+        totals=record.values,
+        registry=load_registry(),
+        out_dir=get_settings().reports(plan.year),
+        draft_missing=displays([*totals["missing"], *totals["invalid"]]),
+    )
+    rendered = {kind: str(getattr(files, kind)) for kind in ("docx", "html", "xlsx", "csv", "json")}
+    rendered["workbook"] = totals["workbook"]
+    return rendered
+
+
+def publish(year: int, rendered: Mapping[str, str]) -> list[str]:
+    """Copy the approved report files to ``publish/<year>/`` (overwriting an earlier publication)."""
+    from disclosure.settings import get_settings
+
+    folder = get_settings().publish(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    published = []
+    for path in sorted({Path(p) for p in rendered.values()}):
+        target = folder / path.name
+        shutil.copy2(path, target)
+        published.append(str(target))
+    return published
