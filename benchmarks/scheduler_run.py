@@ -92,10 +92,13 @@ def write_inputs(data_dir: Path, year: int, n: int) -> Path:
 def standalone_env(root: Path, metadata_url: str, *, warm: bool, parallelism: int) -> dict[str, str]:
     """What the run adds to the integration tests' ``airflow standalone`` (tests/integration/airflow_server.py):
     PostgreSQL metadata, the generated registry, the warm task parents' local settings, the parallelism."""
+    from benchmarks import inputs
+
     data = root / "data"
     env = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "config"), os.environ.get("PYTHONPATH")])),
         "DISCLOSURE_UNITS_FILE": str(data / "units.yaml"),
+        "DISCLOSURE_SECRET_KEY": inputs.SECRET_KEY,  # the generated returns are signed with it
         "DISCLOSURE_PRELOAD": "" if warm else "0",  # warm: the task parents decide by their command
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
         "AIRFLOW__CORE__PARALLELISM": str(parallelism),
