@@ -32,7 +32,7 @@ bench: install
 	$(BIN)/python -m benchmarks.run
 
 standalone: install
-	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/standalone.sh
+	PATH=$(CURDIR)/$(BIN):$$PATH YEAR=$(YEAR) bash scripts/standalone.sh
 
 clean:
 	rm -rf $(VENV) data airflow_home

@@ -100,7 +100,9 @@ with DAG(
     def distribute(plan: dict) -> list[dict]:
         """Write each unit's signed template to the outbox, email it with a cover note when SMTP is
         configured; returns the units to collect."""
-        return runtime.pipeline().distribute(plan, send=notify.template_sender())
+        return runtime.pipeline().distribute(
+            plan, send=notify.template_sender(), store_url=runtime.store_url()
+        )
 
     @task.sensor(mode="reschedule", poke_interval=timedelta(hours=1), timeout=timedelta(days=45))
     def wait_for_missing_reminder(plan: dict, dag_run=None) -> bool:

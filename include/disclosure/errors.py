@@ -101,3 +101,9 @@ class StoreError(DisclosureError):
 
 class ReportError(DisclosureError):
     """The report cannot be rendered: a figure the narrative asks for is missing, or prose contradicts a table."""
+
+
+class LinkError(DisclosureError):
+    """A unit's portal link cannot be used: forged, expired, revoked, or for a unit or year it does not name.
+
+    The message is for the admin's log only; the unit gets a plain 403 page that says nothing about why."""

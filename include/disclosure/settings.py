@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_UNITS_FILE = PACKAGE_DIR / "registry" / "sample-units.yaml"
+DEFAULT_PORTAL_GRACE_DAYS = 7
 
 
 def _int_env(name: str, default: int) -> int:
@@ -119,6 +121,29 @@ class Settings:
     @property
     def limits(self) -> Limits:
         return Limits.from_env()
+
+    @property
+    def portal_url(self) -> str | None:
+        """``DISCLOSURE_PORTAL_URL``: the units' portal as units reach it (e.g. ``https://tb.example.gov.cn``);
+        None when no portal is deployed (then the cover note says to reply by email only)."""
+        raw = os.environ.get("DISCLOSURE_PORTAL_URL", "").strip().rstrip("/")
+        return raw or None
+
+    @property
+    def portal_grace(self) -> timedelta:
+        """``DISCLOSURE_PORTAL_GRACE_DAYS`` (default 7, may be 0): how long after the returns deadline a unit's
+        link still opens its page, for late corrections. Read at each request, so the admin can extend it
+        without re-issuing links."""
+        raw = os.environ.get("DISCLOSURE_PORTAL_GRACE_DAYS", "").strip()
+        if not raw:
+            return timedelta(days=DEFAULT_PORTAL_GRACE_DAYS)
+        try:
+            days = int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"DISCLOSURE_PORTAL_GRACE_DAYS must be an integer, got {raw!r}") from exc
+        if days < 0:
+            raise SettingsError(f"DISCLOSURE_PORTAL_GRACE_DAYS must not be negative, got {days}")
+        return timedelta(days=days)
 
     @property
     def secret_keys(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 #: the task of the mapped ``unit`` group that a re-run starts from: it picks up the unit's newest file, and
-#: clearing it with its downstream re-runs ingest → validate → accept for that unit, then the report.
+#: clearing it with its downstream re-runs wait (inbox poll) → validate → accept for that unit, then the report.
 UNIT_ENTRY_TASK = "unit.wait_for_return"
 
 

@@ -208,3 +208,30 @@ def test_task_parents_are_warmed_in_every_airflow_service(compose: dict) -> None
         assert compose["services"][name]["environment"].get("DISCLOSURE_PRELOAD") != "0", name
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert "config/airflow_local_settings.py /opt/airflow/config/" in dockerfile
+
+
+def test_portal_service_runs_the_same_image_on_the_same_store(compose: dict) -> None:
+    """The units' portal: same image, data folder, store and secret key as the workers (a submission made
+    through it is what the DAG's wait_for_return sees), health-checked, started after the store exists."""
+    portal = compose["services"]["portal"]
+    worker = compose["services"]["airflow-worker"]
+    assert portal["image"] == worker["image"] and portal["build"] == worker["build"]
+    assert [*portal["entrypoint"], *portal["command"]] == [
+        "disclosure",
+        "portal",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8090",
+    ]
+    assert "/healthz" in " ".join(portal["healthcheck"]["test"])
+    assert portal["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    for variable in (
+        "DISCLOSURE_STORE_URL",
+        "DISCLOSURE_DATA_DIR",
+        "DISCLOSURE_SECRET_KEY",
+        "DISCLOSURE_PORTAL_URL",
+    ):
+        assert portal["environment"][variable] == worker["environment"][variable], variable
+    mounts = dict(reversed(_bind_mount(v)) for v in portal["volumes"])
+    assert "/opt/airflow/data" in mounts and "/opt/airflow/templates" in mounts

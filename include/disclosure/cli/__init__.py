@@ -24,7 +24,10 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "生成年度报告 (render the annual report)",
     "provenance": "查询汇总数据来源 (where a total comes from)",
     "status": "查看填报进度 (units' status for a year)",
+    "submissions": "某单位的全部报送记录 (every file a unit sent, which one is current)",
     "secret-key": "本局密钥：生成、轮换 (the bureau's secret key: ensure, rotate)",
+    "links": "各单位专属填报链接：列出、作废、重发 (units' portal links: list, revoke, reissue)",
+    "portal": "启动单位填报平台 (serve the units' portal)",
 }
 
 

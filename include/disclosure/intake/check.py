@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from disclosure.errors import SpecError
 from disclosure.figures import Figure, UnitReturn
@@ -76,9 +77,10 @@ def acceptance_blockers(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.blocks_acceptance]
 
 
-def check(submission_id: int, **kwargs) -> CheckResult:
-    """Check one submission; see :func:`check_many`."""
-    return check_many([submission_id], **kwargs)[0]
+def check(submission_id: int, **options: Any) -> CheckResult:
+    """Check one submission; the options are :func:`check_many`'s."""
+    [result] = check_many([submission_id], **options)
+    return result
 
 
 def check_many(
@@ -89,6 +91,7 @@ def check_many(
     keys: Sequence[str] | None = None,
     format_version: str | None = None,
     expected_unit: str | None = None,
+    expected_year: int | None = None,
     feedback_dir: Path | None = None,
     docs_dir: Path | None = None,
 ) -> list[CheckResult]:
@@ -96,7 +99,8 @@ def check_many(
     claim (已拒收), validate the others in one GX run per format (校验未通过 / 已通过).
 
     ``keys``: the bureau's secret keys (default: configured ones). ``format_version`` overrides the format in
-    force for each year. ``expected_unit``: the unit the caller collects (the DAG's unit task). With
+    force for each year. ``expected_unit``: the unit the caller collects (the DAG's unit task);
+    ``expected_year``: the report year it collects (the portal's link). With
     ``feedback_dir`` each readable file with findings gets its feedback workbook there; ``docs_dir``: where the
     run's Data Docs go. A submission already accepted is not checked again (a re-run changes nothing).
     """
@@ -140,6 +144,7 @@ def check_many(
                 file=file,
                 expected_unit=expected_unit,
                 sender=sub.sender,
+                expected_year=expected_year,
             )
             if refusals:
                 result.findings = refusals

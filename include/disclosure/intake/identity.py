@@ -33,9 +33,11 @@ def identity_findings(
     file: str | None = None,
     expected_unit: str | None = None,
     sender: str | None = None,
+    expected_year: int | None = None,
 ) -> tuple[list[Finding], bool]:
     """Why the file may not count as ``meta.unit_code``'s return (empty: it may), and whether its signature
-    verified for the identity it claims."""
+    verified for the identity it claims. ``expected_year``: the report year the channel collects (the portal's
+    link is for one year)."""
     out: list[Finding] = []
     claimed = meta.unit_code
 
@@ -91,4 +93,8 @@ def identity_findings(
         refuse(f"{NOT_OUR_TEMPLATE}：此文件属于单位“{claimed}”，不是“{expected_unit}”。")
     if sender is not None and claimed != sender:
         refuse(f"{NOT_OUR_TEMPLATE}：此文件属于单位“{claimed}”，而报送单位为“{sender}”。")
+    if expected_year is not None and meta.year != expected_year:
+        refuse(
+            f"此文件是 {meta.year} 年度的报表，这里报送的是 {expected_year} 年度：请使用本年度下发的模板填报。"
+        )
     return out, verified

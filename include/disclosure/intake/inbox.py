@@ -59,8 +59,25 @@ def receive_inbox(
     sources = [s for s in sorted(folder.iterdir(), key=lambda p: p.name) if _is_workbook(s)]
     seen = [(s, *_stat(s)) for s in sources]
     known = store.inbox_hashes(str(s) for s, _, _ in seen)
+    fresh = [(s, size, mtime) for s, size, mtime in seen if (str(s), size, mtime) not in known]
+    if not fresh:
+        return receipt  # nothing new: no lock, no hashing, no reading
+    # Every unit's sensor polls the same inbox: one receives the new files, the others wait and find them known.
+    with store.lock(f"inbox-{year}"):
+        _receive_fresh(fresh, year, store, registry, receipt)
+    if receipt.strays:
+        log.warning(
+            "收件箱中有 %d 个文件无法归入本年度单位：\n%s", len(receipt.strays), "\n".join(receipt.strays)
+        )
+    return receipt
+
+
+def _receive_fresh(
+    fresh: list[tuple[Any, int, float]], year: int, store: Store, registry: Registry, receipt: InboxReceipt
+) -> None:
+    known = store.inbox_hashes(str(s) for s, _, _ in fresh)  # what another poller received while we waited
     known_units = set(registry.reporting_codes())
-    for source, size, mtime in seen:
+    for source, size, mtime in fresh:
         if (str(source), size, mtime) in known:
             continue  # received before, unchanged: not read, not hashed
         with _local_copy(source) as (path, sha):
@@ -78,11 +95,6 @@ def receive_inbox(
         receipt.received.append(submission)
         if submission.unit not in known_units or submission.year != year:
             receipt.strays.append(_stray_line(source.name, submission, year, known_units))
-    if receipt.strays:
-        log.warning(
-            "收件箱中有 %d 个文件无法归入本年度单位：\n%s", len(receipt.strays), "\n".join(receipt.strays)
-        )
-    return receipt
 
 
 def _stray_line(name: str, submission: SubmissionInfo, year: int, known: Iterable[str]) -> str:

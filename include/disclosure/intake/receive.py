@@ -33,12 +33,14 @@ def receive(
     source_ref: str | None = None,
     receipt_key: str | None = None,
     sha256: str | None = None,
+    for_year: int | None = None,
 ) -> SubmissionInfo:
     """Record a received file (a path, or the bytes of an upload) as a submission and return it.
 
     ``channel``: inbox / cli / portal / manual. ``sender``: the unit the channel authenticated (the portal),
-    else None. ``original_name``: the file's name as the unit sent it (default: the path's name; required for
-    bytes). ``source_ref``: where the receiver found it. ``receipt_key``: for a receiver that sees the same file
+    else None; the submission is filed under the sender. ``for_year``: the report year the channel collects
+    (the portal's link is for one year), else the year the file claims. ``original_name``: the file's name as
+    the unit sent it (default: the path's name; required for bytes). ``source_ref``: where the receiver found it. ``receipt_key``: for a receiver that sees the same file
     again and again (the inbox), what makes one submission per file. Never raises for a bad workbook: an
     unreadable file is a submission too, its problems kept with it.
     """
@@ -56,6 +58,7 @@ def receive(
                 registry=registry,
                 source_ref=source_ref,
                 receipt_key=receipt_key,
+                for_year=for_year,
             )
     path = Path(source)
     if not path.is_file():
@@ -71,6 +74,10 @@ def receive(
         return known  # the same bytes again through the same receiver: nothing new, nothing read
     reading = read_file(path)
     unit, year = _identity(reading, name, registry)
+    # An authenticated channel knows whose file it is, whatever the file claims: it is filed under the sender
+    # (and the channel's year), so a file claiming another unit is refused as the sender's and never becomes
+    # the claimed unit's newest submission.
+    unit, year = sender or unit, for_year or year
     meta = reading.meta
     submission = store.archive_file(
         path,

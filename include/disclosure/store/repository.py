@@ -260,6 +260,12 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def lock(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """A lock named ``name`` shared by every process using this store (see :mod:`disclosure.store.locks`)."""
+        from disclosure.store.locks import named_lock
+
+        return named_lock(self.engine, name)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back entirely when it raises."""
@@ -507,6 +513,11 @@ class Store:
             query = query.where(Submission.unit == unit)
         with self.session() as session:
             return [SubmissionInfo.of(row) for row in session.scalars(query)]
+
+    def current_submission_id(self, year: int, unit: str) -> int | None:
+        """The submission whose figures are the unit's current figures of the year (its newest accepted one)."""
+        with self.session() as session:
+            return _current_submission_id(session, year, unit)
 
     def latest_submission(self, year: int, unit: str) -> SubmissionInfo | None:
         with self.session() as session:

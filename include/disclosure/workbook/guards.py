@@ -39,13 +39,7 @@ def check_file(path: Path, limits: Limits) -> list[Problem]:
         return [Problem("not_a_file", f"找不到文件“{name}”，或它不是一个文件。请重新上传填报表。")]
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        return [
-            Problem(
-                "file_too_large",
-                f"文件“{name}”大小为 {_mb(size)}，超过允许的 {_mb(limits.max_file_bytes)}。"
-                "填报表通常不足 1 MB：请删除插入的图片、附件或多余的工作表后重新提交。",
-            )
-        ]
+        return [file_too_large(name, size, limits)]
     with path.open("rb") as handle:
         head = handle.read(8)
     suffix = path.suffix.lower()
@@ -70,6 +64,16 @@ def check_file(path: Path, limits: Limits) -> list[Problem]:
     if head[:4] != ZIP_MAGIC:
         return [Problem("not_a_workbook", f"文件“{name}”不是 Excel 工作簿（.xlsx）。{_SAVE_AS}")]
     return _check_zip(path, limits)
+
+
+def file_too_large(name: str, size: int, limits: Limits) -> Problem:
+    """The problem of a file over the size limit (also what the portal says when it stops reading an upload:
+    then ``size`` is what the upload announced or had sent when it was cut off)."""
+    return Problem(
+        "file_too_large",
+        f"文件“{name}”大小为 {_mb(size)}，超过允许的 {_mb(limits.max_file_bytes)}。"
+        "填报表通常不足 1 MB：请删除插入的图片、附件或多余的工作表后重新提交。",
+    )
 
 
 def _check_zip(path: Path, limits: Limits) -> list[Problem]:

@@ -35,7 +35,9 @@ def open_store(store_url: str | None = None) -> Store:
 # ---- distribute -----------------------------------------------------------------------------------------------
 
 
-def distribute(plan: PlanLike, send: SendTemplate | None = None) -> list[dict]:
+def distribute(
+    plan: PlanLike, send: SendTemplate | None = None, *, store_url: str | None = None
+) -> list[dict]:
     """Write each selected unit's signed template to ``outbox/<year>/`` and send it with the cover note.
 
     ``send`` emails one template; without it (no mail server configured) the cover note is only logged.
@@ -53,7 +55,7 @@ def distribute(plan: PlanLike, send: SendTemplate | None = None) -> list[dict]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = write_templates(load_spec(plan.format_version), plan.year, units, folder)
     for unit, path in zip(units, paths, strict=True):
-        subject, body = cover_note(plan, unit, registry, path)
+        subject, body = cover_note(plan, unit, registry, path, store_url=store_url)
         if send is None:
             log.info("未配置邮件服务，未发送。%s → %s <%s>\n%s", path.name, unit.name, unit.email, body)
         else:

@@ -28,6 +28,13 @@ def test_a_u03_file_edited_to_claim_u05_everywhere_is_refused_and_u05_keeps_its_
     u03 = write_return(small_registry, "U03", tmp_path / "2021_U03.xlsx")
     u05 = small_registry.unit("U05")
     forged = forge(u03, tmp_path / "2021_U05_更正.xlsx", unit_code="U05", unit_name=u05.name)
+    # every identity cell says U05: cover, very hidden sheet, document properties (nothing for the reader to see)
+    from disclosure.workbook.reader import _document_properties, read_return
+
+    as_read = read_return(forged, strict=False)
+    assert (as_read.unit, as_read.meta.unit_name, as_read.problems) == ("U05", u05.name, [])
+    assert _document_properties(forged)["unit_code"] == "U05"
+
     [result] = take_in([forged], store=store, registry=small_registry)
 
     assert result.refused and not result.accepted
@@ -102,6 +109,8 @@ def test_an_authenticated_sender_must_agree_with_the_file(
     by_u05 = receive(path, channel=Channel.PORTAL, sender="U05", store=store, registry=small_registry)
     refused = check(by_u05.id, store=store, registry=small_registry)
     assert refused.refused and "报送单位为“U05”" in refused.findings[0].message
+    # filed under the sender: it never becomes U03's newest submission (U03's returns are untouched)
+    assert by_u05.unit == "U05" and store.latest_submission(by_u05.year, "U03") is None
     by_u03 = receive(path, channel=Channel.PORTAL, sender="U03", store=store, registry=small_registry)
     assert by_u03.id != by_u05.id
     assert check(by_u03.id, store=store, registry=small_registry).passed
@@ -114,6 +123,20 @@ def test_the_unit_a_caller_expects_must_agree_with_the_file(
     submission = receive(path, channel=Channel.INBOX, store=store, registry=small_registry)
     result = check(submission.id, store=store, registry=small_registry, expected_unit="U02")
     assert result.refused and "此文件属于单位“U01”，不是“U02”" in result.findings[0].message
+
+
+def test_the_year_a_channel_collects_must_agree_with_the_file(
+    store: Store, small_registry: Registry, tmp_path: Path
+):
+    """The portal's link is for one year: another year's return sent through it is that year's refusal."""
+    path = write_return(small_registry, "U01", tmp_path / "u01.xlsx")
+    claimed = receive(path, channel=Channel.INBOX, store=store, registry=small_registry).year
+    sent = receive(
+        path, channel=Channel.PORTAL, sender="U01", for_year=claimed + 1, store=store, registry=small_registry
+    )
+    assert sent.year == claimed + 1
+    result = check(sent.id, store=store, registry=small_registry, expected_year=claimed + 1)
+    assert result.refused and f"此文件是 {claimed} 年度的报表" in result.findings[0].message
 
 
 def test_a_unit_outside_the_registry_is_refused(store: Store, registry: Registry, small_registry, tmp_path):

@@ -3,6 +3,7 @@ wrong usage or infrastructure, never a traceback; ``--manual`` records who accep
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,17 @@ def test_an_unreachable_store_is_exit_2_without_a_traceback(data_dir, files):
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "错误" in done.stderr
+
+
+def test_every_submission_of_a_unit_is_listed_with_the_current_one_marked(data_dir, files):
+    _accept(str(files["u03"]))
+    _accept(str(files["forged"]))
+    listing = CliRunner().invoke(main, ["submissions", "--year", "2021", "--unit", "U05"])
+    assert listing.exit_code == 0, listing.output
+    assert "2021_U05.xlsx" in listing.output and "已拒收" in listing.output and "签名无效" in listing.output
+    assert "尚无已采用的报送" in listing.output
+    u03 = CliRunner().invoke(main, ["submissions", "--year", "2021", "--unit", "U03", "--json"])
+    data = json.loads(u03.output)
+    assert [(s["channel"], s["state"], s["current"]) for s in data["submissions"]] == [
+        ("cli", "已采用", True)
+    ]

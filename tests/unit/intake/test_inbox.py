@@ -107,3 +107,48 @@ def test_the_inbox_and_the_cli_go_through_the_same_functions(store: Store, small
     assert by_inbox.passed and by_cli.accepted
     assert (received.channel, by_cli.submission.channel) == ("inbox", "cli")
     assert by_inbox.findings == by_cli.findings == []
+
+
+def _poll(data_dir: str, barrier, reads, results) -> None:
+    import disclosure.workbook.reader as reader
+    from disclosure.registry import load_registry
+
+    real = reader.read_return
+
+    def counted(*args, **kwargs):
+        with reads.get_lock():
+            reads.value += 1
+        return real(*args, **kwargs)
+
+    reader.read_return = counted
+    store = Store.from_url(f"sqlite:///{data_dir}/store.sqlite", archive_dir=Path(data_dir) / "archive")
+    registry = load_registry()
+    barrier.wait(timeout=60)
+    try:
+        receipt = receive_inbox(
+            YEAR, store=store, registry=registry.model_copy(update={"units": registry.units[:5]})
+        )
+        results.put(len(receipt.received))
+    except Exception as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        store.dispose()
+
+
+def test_sensors_polling_at_the_same_moment_receive_each_file_once(store: Store, small_registry, data_dir):
+    import multiprocessing
+
+    inbox = _inbox()
+    for code in ("U01", "U02", "U03"):
+        write_return(small_registry, code, inbox / f"{code}.xlsx")
+    context = multiprocessing.get_context("fork")
+    barrier, reads, results = context.Barrier(2), context.Value("i", 0), context.Queue()
+    workers = [context.Process(target=_poll, args=(str(data_dir), barrier, reads, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    received = sorted(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert received == [0, 3]  # one poller received the three files, the other found them known
+    assert reads.value == 3
+    assert len(store.submissions(YEAR)) == 3

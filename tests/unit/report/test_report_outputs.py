@@ -184,6 +184,7 @@ def test_cover_note_renders_with_the_deadline(registry, spec2021):
             deadline=date(2022, 1, 15),
             attachment="U01.xlsx",
             spec=spec2021,
+            portal_link=None,
         )
     )
     assert text.startswith(f"{unit.name}：")

@@ -10,16 +10,13 @@ store).
 from __future__ import annotations
 
 import contextlib
-import fcntl
-from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -28,10 +25,6 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
-
-
-#: Key of the PostgreSQL advisory lock held while migrating (any fixed 64-bit number, unique to this app).
-ADVISORY_LOCK_KEY = 0x6469_7363_6C6F_7365  # "disclose"
 
 
 def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
@@ -51,31 +44,11 @@ def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
             engine.dispose()
 
 
-@contextlib.contextmanager
-def migration_lock(engine: Engine) -> Iterator[None]:
+def migration_lock(engine: Engine) -> contextlib.AbstractContextManager[None]:
     """Only one process migrates a store at a time, on every backend."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                conn.commit()
-        return
-    database = make_url(str(engine.url)).database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    from disclosure.store.locks import named_lock
+
+    return named_lock(engine, "migrate")
 
 
 def downgrade(url_or_engine: str | Engine, revision: str) -> None:
