@@ -170,9 +170,11 @@ with DAG(
     )
 
     @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
-    def publish(plan: dict, rendered: dict) -> list[str]:
-        """Copy the final report files to publish/<year>/."""
-        return runtime.pipeline().publish(plan["year"], rendered)
+    def publish(plan: dict, rendered: dict, totals: dict) -> list[str]:
+        """Publish the final report files to publish/<year>/ (a new revision when a published report changed)."""
+        return runtime.pipeline().publish(
+            plan["year"], rendered, run_id=totals["run"], store_url=runtime.store_url()
+        )
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def notify_admin(plan: dict) -> str:
@@ -190,7 +192,7 @@ with DAG(
     totals = consolidate(plan)
     rendered = render(plan, totals)
     route = choose_publication(totals)
-    published = publish(plan, rendered)
+    published = publish(plan, rendered, totals)
     chain(distributed, units, totals, rendered, route, approve_report, published)
     route >> published
     chain(plan, wait_for_missing_reminder(plan), remind_missing_units(plan))

@@ -49,6 +49,7 @@ class ReturnMeta:
     contact: str = ""
     phone: str = ""
     justification: str = ""  # the unit's written explanation of warnings (差异说明)
+    nothing_to_report: bool = False  # the cover's declaration 本年度无依申请公开等事项，各表均为 0 is ticked
     signature: str = ""  # the template identity's signature (``workbook.signature``); "" in old templates
 
 

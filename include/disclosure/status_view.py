@@ -75,6 +75,7 @@ class UnitRow:
     feedback_file: str | None  # file name in the year's feedback folder
     last_activity: datetime | None
     on_time: bool | None  # None: nothing received yet
+    nothing_to_report: bool = False  # the unit declared 本年度无依申请公开等事项，各表均为 0 (read as zeros)
 
     @property
     def passed(self) -> bool:
@@ -130,6 +131,7 @@ class TotalsView:
     missing_units: tuple[str, ...]
     invalid_units: tuple[str, ...]
     tables: tuple[TotalsTable, ...]
+    changes: tuple[str, ...] = ()  # «U07 更正：…» of the newest consolidation that changed a total
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def build_status_view(
         generated_at=now,
         rows=rows,
         summary=summarize(rows, deadline, now),
-        totals=_totals_view(store.latest_totals(year), spec),
+        totals=_totals_view(store.latest_totals(year), spec, _changes(year, store, registry, spec)),
         reports=report_files(settings.reports(year)),
     )
 
@@ -269,7 +271,16 @@ def _unit_row(status: UnitStatus, store: Store, feedback_dir: Path, deadline: da
         feedback_file=feedback.name if feedback else None,
         last_activity=status.last_activity,
         on_time=None if status.received_at is None else status.received_at <= deadline,
+        nothing_to_report=_declared_empty(store, status.submission_id),
     )
+
+
+def _declared_empty(store: Store, submission_id: int | None) -> bool:
+    """Whether the submission's cover declares 本年度无依申请公开等事项 (its figures were read as zeros)."""
+    if submission_id is None:
+        return False
+    reading = store.readings([submission_id]).get(submission_id) or {}
+    return bool((reading.get("meta") or {}).get("nothing_to_report"))
 
 
 def _finding_line(finding: StoredFinding) -> FindingLine:
@@ -283,7 +294,15 @@ def _finding_line(finding: StoredFinding) -> FindingLine:
     )
 
 
-def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> TotalsView | None:
+def _changes(year: int, store: Store, registry: Registry, spec: FormatSpec | None) -> tuple[str, ...]:
+    from disclosure.total_changes import latest_changes
+
+    return tuple(c.message for c in latest_changes(year, store, registry, spec))
+
+
+def _totals_view(
+    record: TotalsRecord | None, spec: FormatSpec | None, changes: tuple[str, ...] = ()
+) -> TotalsView | None:
     if record is None:
         return None
     if spec is None or spec.version != record.format_version:
@@ -322,6 +341,7 @@ def _totals_view(record: TotalsRecord | None, spec: FormatSpec | None) -> Totals
         missing_units=record.missing_units,
         invalid_units=record.invalid_units,
         tables=tuple(tables),
+        changes=changes,
     )
 
 

@@ -41,6 +41,7 @@ def command(
     from disclosure.formats import spec_for_year
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
+    from disclosure.total_changes import total_changes
 
     settings = get_settings()
     try:
@@ -52,6 +53,7 @@ def command(
             totals, store, registry, spec, docs_dir=None if no_docs else settings.validation_docs
         )
         run_number = totals.save(store, findings=findings, data_docs=docs)
+        changes = total_changes(year, store, registry, spec, run_id=run_number)
         target = out or settings.reports(year) / f"{year}_{registry.bureau.code}_汇总.xlsx"
         workbook = write_consolidated_return(totals, spec, registry, target)
     except DisclosureError as exc:
@@ -70,6 +72,7 @@ def command(
             "invalid_units": list(totals.invalid_units),
             "workbook": str(workbook),
             "findings": [f.to_dict() for f in findings],
+            "changes": [c.to_dict() for c in changes],
             "totals": [
                 {"table": c.table, "row": c.row, "column": c.column, "value": None if v is None else str(v)}
                 for c, v in totals.values.items()
@@ -83,6 +86,10 @@ def command(
         for f in findings:
             where = f"［{f.location()}］" if f.location() else ""
             click.echo(f"  - {f.rule} {where}{f.message}")
+        if changes:
+            click.echo("与上次汇总相比的变更：")
+            for change in changes:
+                click.echo(f"  {change.message}")
         if docs is not None:
             click.echo(f"Data Docs：{docs}")
         click.echo(f"汇总填报表：{workbook}")

@@ -36,19 +36,23 @@ def command(
     from disclosure.consolidation import provenance
     from disclosure.formats import Cell, spec_for_year
     from disclosure.registry import load_registry
+    from disclosure.total_changes import cell_changes
 
     try:
         spec = spec_for_year(year, format_version)
         registry = load_registry(units_file)
         store = open_store(store_url)
-        explained = provenance(year, Cell(table_id, row_id, column_id), store, registry, spec)
+        cell = Cell(table_id, row_id, column_id)
+        explained = provenance(year, cell, store, registry, spec)
+        changes = cell_changes(year, cell, store, registry, spec)
     except DisclosureError as exc:
         raise click.UsageError(str(exc)) from exc
     except KeyError as exc:  # a table, row or column the format does not have
         raise click.UsageError(str(exc.args[0])) from exc
     store.dispose()
     if as_json:
-        click.echo(json.dumps(explained.to_dict(), ensure_ascii=False, indent=2))
+        data = {**explained.to_dict(), "changes": [c.to_dict() for c in changes]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     table = spec.table(table_id)
     label = f"{table.title} · {table.row(row_id).label} · {table.column(column_id).display_label}"
@@ -66,6 +70,10 @@ def command(
         click.echo(f"  未计入（尚无采用的数据）：{'、'.join(absent)}")
     if stale:
         click.echo(f"  最新报送未通过校验，计入的是上次采用的数据：{'、'.join(stale)}")
+    if changes:
+        click.echo("  变更记录：")
+        for change in changes:
+            click.echo(f"    汇总 #{change.to_run}  {change.message}")
 
 
 def _fmt(value) -> str:

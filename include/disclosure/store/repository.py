@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -868,24 +868,78 @@ class Store:
                 .order_by(ConsolidationRun.id.desc())
                 .limit(1)
             ).first()
+            return _totals_record(run) if run is not None else None
+
+    def totals_run(self, run_id: int) -> TotalsRecord:
+        """One saved consolidation run by id (:class:`StoreError` when there is none)."""
+        with self.session() as session:
+            run = session.get(ConsolidationRun, run_id)
             if run is None:
-                return None
-            return TotalsRecord(
-                run_id=run.id,
-                year=run.year,
-                format_version=run.format_version,
-                created_at=run.created_at,
-                in_force_consolidation=run.in_force_consolidation,
-                is_draft=run.is_draft,
-                draft_label=run.draft_label,
-                contributing_units=_split(run.contributing_units),
-                missing_units=_split(run.missing_units),
-                invalid_units=_split(run.invalid_units),
-                values={Cell(t.table_id, t.row_id, t.column_id): t.number for t in run.totals},
+                raise StoreError(f"没有汇总记录 #{run_id}")
+            return _totals_record(run)
+
+    def totals_run_ids(self, year: int) -> list[int]:
+        """The ids of every consolidation run of a year, oldest first."""
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(ConsolidationRun.id)
+                    .where(ConsolidationRun.year == year)
+                    .order_by(ConsolidationRun.id)
+                )
             )
+
+    def figures_at(
+        self, year: int, at: datetime, cells: Iterable[Cell] | None = None
+    ) -> dict[str, dict[Cell, Number | None]]:
+        """Each unit's figures of a year as they were current at the moment ``at`` (accepted by then and not
+        yet superseded): what a consolidation run made at ``at`` summed. ``cells`` narrows it down."""
+        query = select(
+            AcceptedFigure.unit,
+            AcceptedFigure.table_id,
+            AcceptedFigure.row_id,
+            AcceptedFigure.column_id,
+            AcceptedFigure.value,
+            AcceptedFigure.value_type,
+        ).where(
+            AcceptedFigure.year == year,
+            AcceptedFigure.accepted_at <= at,
+            or_(AcceptedFigure.superseded_at.is_(None), AcceptedFigure.superseded_at > at),
+        )
+        wanted = set(cells) if cells is not None else None
+        if wanted is not None and len(wanted) == 1:
+            [only] = wanted
+            query = query.where(
+                AcceptedFigure.table_id == only.table,
+                AcceptedFigure.row_id == only.row,
+                AcceptedFigure.column_id == only.column,
+            )
+        out: dict[str, dict[Cell, Number | None]] = {}
+        with self.session() as session:
+            for unit, table, row, column, value, value_type in session.execute(query):
+                cell = Cell(table, row, column)
+                if wanted is None or cell in wanted:
+                    out.setdefault(unit, {})[cell] = decode_value(value, value_type)
+        return out
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
+
+
+def _totals_record(run: ConsolidationRun) -> TotalsRecord:
+    return TotalsRecord(
+        run_id=run.id,
+        year=run.year,
+        format_version=run.format_version,
+        created_at=run.created_at,
+        in_force_consolidation=run.in_force_consolidation,
+        is_draft=run.is_draft,
+        draft_label=run.draft_label,
+        contributing_units=_split(run.contributing_units),
+        missing_units=_split(run.missing_units),
+        invalid_units=_split(run.invalid_units),
+        values={Cell(t.table_id, t.row_id, t.column_id): t.number for t in run.totals},
+    )
 
 
 def unit_name(registry: Registry | None, code: str) -> str:

@@ -43,7 +43,16 @@ COVER_FIELDS: dict[str, str] = {
     "format_version": "格式版本",
     "contact": "联系人",
     "phone": "联系电话",
+    "nothing_to_report": "无事项声明",
     "justification": "差异说明",
 }
 #: cover fields the unit fills in (unlocked); the others are prefilled and locked.
-COVER_INPUT_FIELDS = ("contact", "phone", "justification")
+COVER_INPUT_FIELDS = ("contact", "phone", "nothing_to_report", "justification")
+
+#: The "nothing to report" declaration a unit ticks on the cover (a drop-down list of this one choice): its
+#: tables then count as all 0 and may stay blank. Untouched, the cover field is blank and blanks stay blank (R6).
+NOTHING_TO_REPORT = "本年度无依申请公开等事项，各表均为 0"
+NOTHING_TO_REPORT_CHOICE = f"☑ {NOTHING_TO_REPORT}"
+#: What else a person may type to tick it, and what means "not ticked" (compared as printed labels).
+NOTHING_TO_REPORT_YES = (NOTHING_TO_REPORT_CHOICE, NOTHING_TO_REPORT, "是", "☑", "√", "✓", "✔")
+NOTHING_TO_REPORT_NO = ("", "否", "☐", "不适用")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,7 +27,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from disclosure.errors import Problem, ReturnReadError
 from disclosure.figures import Figure, ReturnMeta, UnitReturn
-from disclosure.formats import Column, FormatSpec, Row, Table, available_versions, load_spec
+from disclosure.formats import Column, ColumnKind, FormatSpec, Row, Table, available_versions, load_spec
 from disclosure.settings import Limits, get_settings
 from disclosure.workbook.guards import check_file
 from disclosure.workbook.identity import (
@@ -39,6 +39,10 @@ from disclosure.workbook.identity import (
     IDENTITY_KEYS,
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
+    NOTHING_TO_REPORT,
+    NOTHING_TO_REPORT_CHOICE,
+    NOTHING_TO_REPORT_NO,
+    NOTHING_TO_REPORT_YES,
     TEMPLATE_REVISION,
 )
 from disclosure.workbook.labels import is_blank, normalize_label
@@ -84,7 +88,7 @@ def read_return(
         try:
             identity = reading.identity()
             spec, meta = reading.resolve_format(identity, spec)
-            figures = reading.figures(spec, meta)
+            figures = reading.declared(spec, meta, reading.figures(spec, meta))
         except CalamineError as exc:
             raise reading.fatal(
                 "not_a_workbook",
@@ -311,8 +315,55 @@ class _Reading:
             contact=cover.get("contact", ""),
             phone=cover.get("phone", ""),
             justification=cover.get("justification", ""),
+            nothing_to_report=self._declaration(cover.get("nothing_to_report", "")),
         )
         return spec, meta
+
+    def _declaration(self, text: str) -> bool:
+        """Whether the cover's 无事项声明 is ticked; anything but the choice or a blank is reported."""
+        key = normalize_label(text)
+        if key in {normalize_label(t) for t in NOTHING_TO_REPORT_YES}:
+            return True
+        if key not in {normalize_label(t) for t in NOTHING_TO_REPORT_NO}:
+            self.problem(
+                "declaration_unclear",
+                f"{self.where(COVER_SHEET, self._cover_cells.get('nothing_to_report'))}的“无事项声明”填写为"
+                f"“{text}”，无法判断。本年度确无依申请公开等事项的，请在下拉列表中选择“{NOTHING_TO_REPORT_CHOICE}”，"
+                "否则请留空。",
+                COVER_SHEET,
+                self._cover_cells.get("nothing_to_report"),
+                raw=text,
+            )
+        return False
+
+    def declared(self, spec: FormatSpec, meta: ReturnMeta, figures: list[Figure]) -> list[Figure]:
+        """A return declared empty (无事项声明 ticked) counts as zeros: its blank figures become 0. A declared
+        return with figures other than 0 contradicts itself: reported on the declaration, figures kept as read."""
+        if not meta.nothing_to_report:
+            return figures
+        filled = [f for f in figures if f.value not in (None, 0) or (f.value is None and f.raw)]
+        if filled:
+            shown = "、".join(
+                f"{f.sheet}!{f.cell}（{f.raw if f.value is None else f.value}）" for f in filled[:3]
+            )
+            more = f"等 {len(filled)} 处" if len(filled) > 3 else ""
+            self.problem(
+                "declaration_contradiction",
+                f"{self.where(COVER_SHEET, self._cover_cells.get('nothing_to_report'))}声明“{NOTHING_TO_REPORT}”，"
+                f"但表中填有非 0 数字：{shown}{more}。确无事项的请删除这些数字；有事项的请取消声明并如实填报。",
+                COVER_SHEET,
+                self._cover_cells.get("nothing_to_report"),
+                raw=shown,
+            )
+            return figures
+        blanks = {(f.sheet, f.cell) for f in figures if f.value is None}
+        self.problems = [
+            p for p in self.problems if p.code != "blank_cell" or (p.sheet, p.cell) not in blanks
+        ]
+        return [
+            f if f.value is not None else replace(f, value=_zero(spec.table(f.table).column(f.column)))
+            for f in figures
+        ]
 
     def _compare_cover(self, identity: Mapping[str, str], cover: Mapping[str, str], year: int) -> None:
         """The locked cover repeats the identity; a different unit or year there means another unit's (or year's)
@@ -800,6 +851,10 @@ def _document_properties(path: Path) -> dict[str, str]:
             if key in IDENTITY_KEYS:
                 out[key] = (prop[0].text or "").strip()
     return out
+
+
+def _zero(column: Column) -> int | Decimal:
+    return Decimal(0) if column.kind is ColumnKind.AMOUNT else 0
 
 
 def figures_by_key(figures: Iterable[Figure]) -> dict[tuple[str, str, str], int | Decimal | None]:

@@ -37,6 +37,7 @@ from disclosure.workbook.identity import (
     IDENTITY_KEYS,
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
+    NOTHING_TO_REPORT_CHOICE,
     TEMPLATE_REVISION,
 )
 
@@ -358,6 +359,8 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
         if key in COVER_INPUT_FIELDS:
             value_cell.protection = _UNLOCKED
             value_cell.fill = _INPUT_FILL
+            if key == "nothing_to_report":
+                _declaration_list(ws, value_cell.coordinate)
         else:
             put_text(value_cell, prefilled[key])  # registry text: never a formula
             value_cell.protection = _LOCKED
@@ -378,6 +381,21 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
     _protect(ws)
 
 
+def _declaration_list(ws: Worksheet, coordinate: str) -> None:
+    """The "nothing to report" declaration: a drop-down of its one choice (blank means not declared)."""
+    dv = DataValidation(
+        type="list", formula1=f'"{NOTHING_TO_REPORT_CHOICE}"', allow_blank=True, showDropDown=False
+    )
+    dv.promptTitle = "无事项声明"
+    dv.prompt = "本年度确无依申请公开等事项、各表均为 0 的，请在下拉列表中勾选；勾选后各表可不再填写。"
+    dv.errorTitle = "无事项声明"
+    dv.error = f"请从下拉列表中选择“{NOTHING_TO_REPORT_CHOICE}”，或留空。"
+    dv.showInputMessage = True
+    dv.showErrorMessage = True
+    ws.add_data_validation(dv)
+    dv.add(coordinate)
+
+
 def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tuple[str, str]]:
     """(style, text) lines of the 填报说明 sheet; style is "title", "heading" or "body"."""
     year = identity["year"]
@@ -394,7 +412,12 @@ def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tu
             "2. 只能在白色的数字单元格中填写；标题、行列名称和“校验提示”均已锁定，请勿修改、插入或删除行列，"
             "不要重命名或删除工作表。工作表保护未设密码，仅用于防止误改，请勿撤销保护。",
         ),
-        ("body", "3. 每个数字单元格都必须填写：没有发生的填 0，不得留空。留空的单元格会以黄色标出。"),
+        (
+            "body",
+            "3. 每个数字单元格都必须填写：没有发生的填 0，不得留空。留空的单元格会以黄色标出。"
+            f"本年度确无依申请公开等事项、各表均为 0 的，可在封面“无事项声明”中勾选“{NOTHING_TO_REPORT_CHOICE}”，"
+            "各表按 0 计；勾选后又填写了非 0 数字的，将提示声明与数字矛盾。",
+        ),
         ("body", "4. 件数填不小于 0 的整数；“本年增/减”等可增可减的项目可以填负整数。"),
         (
             "body",
@@ -793,10 +816,19 @@ def fill_workbook(
     contact: str,
     phone: str,
     justification: str = "",
+    nothing_to_report: bool = False,
 ) -> Path:
-    """Fill a fresh template with ``values`` (None leaves a blank; str is written as text) and the cover fields."""
+    """Fill a fresh template with ``values`` (None leaves a blank; str is written as text) and the cover fields
+    (``nothing_to_report`` ticks the cover's declaration)."""
     wb = load_workbook(template_path)
-    fill_in_memory(wb, values, contact=contact, phone=phone, justification=justification)
+    fill_in_memory(
+        wb,
+        values,
+        contact=contact,
+        phone=phone,
+        justification=justification,
+        nothing_to_report=nothing_to_report,
+    )
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out_path)
@@ -810,6 +842,7 @@ def fill_in_memory(
     contact: str,
     phone: str,
     justification: str = "",
+    nothing_to_report: bool = False,
 ) -> Workbook:
     """:func:`fill_workbook` on an open workbook (a template from :func:`build_template` or a loaded file)."""
     layout = template_layout(_spec_of(wb))
@@ -820,7 +853,12 @@ def fill_in_memory(
         sheet, coordinate = layout[Cell(*key)]
         put_text(wb[sheet][coordinate], value)
     cover = wb[COVER_SHEET]
-    inputs = {"contact": contact, "phone": phone, "justification": justification or None}
+    inputs = {
+        "contact": contact,
+        "phone": phone,
+        "justification": justification or None,
+        "nothing_to_report": NOTHING_TO_REPORT_CHOICE if nothing_to_report else None,
+    }
     labels = {label: key for key, label in COVER_FIELDS.items()}
     for row in range(1, cover.max_row + 1):
         key = labels.get(str(cover.cell(row, 1).value or ""))

@@ -84,6 +84,7 @@ def status_message(
     """The run's summary for the admin: every unit's state, whether the report is complete, where it is."""
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
+    from disclosure.total_changes import latest_changes
     from disclosure.workflow.steps import open_store
 
     year = plan.year
@@ -92,6 +93,7 @@ def status_message(
     try:
         rows = store.status(year, registry)
         totals = store.latest_totals(year)
+        changes = latest_changes(year, store, registry)
     finally:
         store.dispose()
     draft = bool(totals and totals.is_draft)
@@ -101,6 +103,8 @@ def status_message(
     lines += [f"  {row.unit} {row.name}：{row.state}" for row in rows]
     if totals is not None and totals.draft_label:
         lines += ["", totals.draft_label]
+    if changes:
+        lines += ["", "汇总数据变更（最近一次）："] + [f"  {c.message}" for c in changes]
     lines += ["", f"报告文件：{get_settings().reports(year)}"]
     return subject, "\n".join(lines)
 

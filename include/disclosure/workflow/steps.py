@@ -10,7 +10,6 @@ failure; any other exception is infrastructure and is retried.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -168,6 +167,7 @@ def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
     from disclosure.formats import load_spec
     from disclosure.registry import load_registry
     from disclosure.settings import get_settings
+    from disclosure.total_changes import total_changes
 
     plan = RunPlan.of(plan)
     registry = load_registry()
@@ -178,6 +178,7 @@ def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
         totals, findings, run_id = consolidate_checked(
             plan.year, store, registry, spec, docs_dir=settings.validation_docs
         )
+        changes = [c.message for c in total_changes(plan.year, store, registry, spec, run_id=run_id)]
     finally:
         store.dispose()
     for finding in findings:
@@ -190,6 +191,8 @@ def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
     )
     if totals.is_draft:
         log.warning("%d 年度汇总为%s", plan.year, totals.draft_label)
+    for change in changes:
+        log.info("汇总数据变更：%s", change)
     return {
         "run": run_id,
         "draft": totals.is_draft,
@@ -198,6 +201,7 @@ def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
         "missing": list(totals.missing_units),
         "invalid": list(totals.invalid_units),
         "contributing": list(totals.contributing_units),
+        "changes": changes,
         "workbook": str(workbook),
     }
 
@@ -231,15 +235,36 @@ def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None =
     return rendered
 
 
-def publish(year: int, rendered: Mapping[str, str]) -> list[str]:
-    """Copy the approved report files to ``publish/<year>/`` (overwriting an earlier publication)."""
+def publish(
+    year: int, rendered: Mapping[str, str], *, run_id: int, store_url: str | None = None
+) -> list[str]:
+    """Publish the approved report files of consolidation run ``run_id`` to ``publish/<year>/``: a new
+    revision when the totals differ from the ones published (the earlier revision kept in ``第<n>版/``, the
+    changes listed in 修订说明.txt), else the current revision again."""
+    from disclosure.formats import load_spec
+    from disclosure.publication import publish_revision
+    from disclosure.registry import load_registry
     from disclosure.settings import get_settings
 
-    folder = get_settings().publish(year)
-    folder.mkdir(parents=True, exist_ok=True)
-    published = []
-    for path in sorted({Path(p) for p in rendered.values()}):
-        target = folder / path.name
-        shutil.copy2(path, target)
-        published.append(str(target))
-    return published
+    store = open_store(store_url)
+    try:
+        spec = load_spec(store.totals_run(run_id).format_version)
+        revision, published = publish_revision(
+            year,
+            [Path(p) for p in rendered.values()],
+            run_id=run_id,
+            folder=get_settings().publish(year),
+            store=store,
+            registry=load_registry(),
+            spec=spec,
+        )
+    finally:
+        store.dispose()
+    if revision.changes:
+        log.warning(
+            "%d 年度报告已发布第 %d 版，汇总数据有变化：\n%s",
+            year,
+            revision.revision,
+            "\n".join(revision.changes),
+        )
+    return [str(p) for p in published]

@@ -74,6 +74,27 @@ def test_provenance_explains_a_total(cli_store: Store, store_url, data_dir, spec
     assert "一、本年新收政府信息公开申请数量" in text and "未计入（尚无采用的数据）：U03" in text
 
 
+def test_provenance_shows_the_changes_to_the_total(cli_store: Store, store_url, data_dir, spec2021, registry):
+    accept_values(cli_store, data_dir, spec2021, "U01", 1)
+    accept_values(cli_store, data_dir, spec2021, "U02", 2)
+    before = consolidate(YEAR, cli_store, registry, spec2021)
+    before.save(cli_store)
+    corrected = {**unit_values(spec2021, 2), NEW_NATURAL: unit_values(spec2021, 2)[NEW_NATURAL] + 4}
+    accept_values(cli_store, data_dir, spec2021, "U02", 3, values=corrected)
+    run_id = consolidate(YEAR, cli_store, registry, spec2021).save(cli_store)
+    args = ["provenance", "--year", str(YEAR), "--table", "t3", "--row", "new", "--column", "natural"]
+    text = run(*args, "--store-url", store_url).output
+    old = before.values[NEW_NATURAL]
+    assert (
+        f"汇总 #{run_id}  U02 更正：第三表（一、本年新收政府信息公开申请数量·自然人） {old} → {old + 4}"
+        in text
+    )
+    data = json.loads(run(*args, "--store-url", store_url, "--json").output)
+    assert [(c["before"], c["after"], [u["unit"] for u in c["units"]]) for c in data["changes"]] == [
+        (str(old), str(old + 4), ["U02"])
+    ]
+
+
 @pytest.mark.parametrize(
     ("table", "row", "column", "message"),
     [("t9", "new", "natural", "no table 't9'"), ("t3", "new", "nope", "has no column 'nope'")],
@@ -124,3 +145,11 @@ def test_consolidate_saves_totals_and_writes_the_bureau_return(
     returned = read_return(out)
     assert returned.unit == registry.bureau.code and returned.year == YEAR
     assert {Cell(*f.key): f.value for f in returned.figures} == saved.values
+    assert "与上次汇总相比的变更" not in result.output  # the year's first consolidation changed nothing
+    # U12 sends its return late: the totals it moved are listed as 补报.
+    accept_values(cli_store, data_dir, spec2021, "U12", 12, valid["U12"])
+    args = ["consolidate", "--year", str(YEAR), "--store-url", store_url, "--out", str(out), "--no-docs"]
+    data = json.loads(run(*args, "--json").output)
+    moved = [c for c in spec2021.cells() if valid["U12"].get(c) not in (None, 0)]
+    assert [(c["table"], c["row"], c["column"]) for c in data["changes"]] == [tuple(c) for c in moved]
+    assert all(c["message"].startswith("U12 补报：") for c in data["changes"])

@@ -128,10 +128,21 @@ def test_a_forged_file_fails_the_units_task_and_changes_nothing(plan: RunPlan, i
     store.dispose()
 
 
+def _consolidated(year: int) -> int:
+    from disclosure.consolidation import consolidate
+    from disclosure.formats import spec_for_year
+
+    store = _store()
+    try:
+        return consolidate(year, store, load_registry(), spec_for_year(year)).save(store)
+    finally:
+        store.dispose()
+
+
 def test_publication_keeps_each_file_name(data_dir, tmp_path):
     report = tmp_path / "2020-report.html"
     report.write_text("<p>报告</p>", encoding="utf-8")
-    published = steps.publish(2020, {"html": str(report)})
+    published = steps.publish(2020, {"html": str(report)}, run_id=_consolidated(2020))
     assert [Path(p).read_text(encoding="utf-8") for p in published] == ["<p>报告</p>"]
     assert Path(published[0]) == data_dir / "publish" / "2020" / "2020-report.html"
 
