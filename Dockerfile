@@ -34,6 +34,8 @@ COPY --chown=airflow:root dags/ /opt/airflow/dags/
 COPY --chown=airflow:root plugins/ /opt/airflow/plugins/
 COPY --chown=airflow:root templates/ /opt/airflow/templates/
 COPY --chown=airflow:root include/ /opt/airflow/include/
+# $AIRFLOW_HOME/config: warm task parents (the scheduler, DAG processor and Celery workers preload the stack)
+COPY --chown=airflow:root config/airflow_local_settings.py /opt/airflow/config/
 # include/ first on the path, so that a mounted working tree wins over the installed copy.
 ENV PYTHONPATH=/opt/airflow/include \
     DISCLOSURE_DATA_DIR=/opt/airflow/data \

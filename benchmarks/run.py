@@ -1,14 +1,21 @@
 """``make bench``: the workflow at 12, 100 and 1,000 units, against its targets.
 
-    python -m benchmarks.run [--sizes 12,100,1000] [--quick] [--no-airflow] [--each 10]
+    python -m benchmarks.run [--sizes 12,100,1000] [--dag-units 12,100] [--cold-units 12] [--quick]
+                             [--no-airflow] [--each 10]
+    BENCH_UNITS=12,100 make bench          (the same, for development with small N)
 
 For each format (gov-2019 as 2019, gov-2021 as 2021) and size N, the project's own generator writes N valid
 returns (cached in ``benchmarks/results/inputs/``), then each stage runs in a process of its own: the
 python-calamine floor, read, validate (one batched GX run; and one run per return on the first ``--each``
-returns), store, consolidate, render. Then the Airflow side: the DAG file's import time above
-``import airflow.sdk``, the sample run (``scripts/run-sample.sh``, what ``make run`` runs) with each task's
-duration, and the CPU of one per-unit task instance. Prints a table, writes ``benchmarks/results/latest.json``
-and the figures section of ``docs/benchmarks.md``.
+returns), store (SQLite; at the largest N also on a throw-away PostgreSQL database), consolidate, render. Then
+the Airflow side: the DAG file's import time above ``import airflow.sdk`` (fresh, and as the warm DAG processor
+parses it), the sample run (``scripts/run-sample.sh``, what ``make run`` runs), and the DAG on N generated
+units under the real LocalExecutor (``benchmarks.scheduler_run``: ``airflow standalone`` on loopback, a
+throw-away PostgreSQL metadata database, per-task CPU from the process tree), once without warm task parents
+for the side-by-side. The 1,000-unit DAG run happens only when the smaller runs predict it finishes in
+``--max-wall-1000`` seconds; otherwise it is estimated and marked so. Prints a table, writes
+``benchmarks/results/latest.json``, the figures section of ``docs/benchmarks.md`` and the headline figures in
+``docs/benchmarks.json``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import inputs
+from benchmarks import headline, inputs
 from benchmarks.report import print_report, write_markdown
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,10 +65,13 @@ def machine() -> dict:
     }
 
 
-def run_stage(stage: str, year: int, n: int, work: Path, each: int) -> dict:
+def run_stage(stage: str, year: int, n: int, work: Path, each: int, store_url: str | None = None) -> dict:
     """One stage in a fresh process; its JSON line (or the error)."""
     env = dict(os.environ, DISCLOSURE_DATA_DIR=str(work / "data"))
     env.pop("DISCLOSURE_STORE_URL", None)
+    env.pop("BENCH_STORE_URL", None)
+    if store_url:
+        env["BENCH_STORE_URL"] = store_url
     cmd = [sys.executable, "-m", "benchmarks.stages", stage, "--year", str(year), "--n", str(n)]
     cmd += ["--work", str(work), "--each", str(each)]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
@@ -82,12 +92,68 @@ def pipeline_stages(sizes: list[int], each: int, root: Path) -> list[dict]:
                 result = run_stage(stage, year, n, work, each)
                 result["format"] = version
                 results.append(result)
-                shown = result.get("error") or f"{result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} s CPU"
-                print(f"  {version} N={n:<5} {stage:<14} {shown}", flush=True)
+                _show(version, n, stage, result)
+            if n == max(sizes):  # the store stage again, on PostgreSQL (a throw-away database)
+                result = _store_on_postgres(year, n, work, each)
+                result["format"] = version
+                results.append(result)
+                _show(version, n, "store_postgres", result)
     return results
 
 
-def airflow_side(root: Path) -> dict:
+def _show(version: str, n: int, stage: str, result: dict) -> None:
+    shown = result.get("error") or f"{result['wall_s']:.2f} s wall, {result['cpu_s']:.2f} s CPU"
+    print(f"  {version} N={n:<5} {stage:<14} {shown}", flush=True)
+
+
+def _store_on_postgres(year: int, n: int, work: Path, each: int) -> dict:
+    from benchmarks.scheduler_run import throwaway_database
+
+    try:
+        with throwaway_database("disclosure_bench_store") as url:
+            result = run_stage("store", year, n, work, each, store_url=url)
+    except Exception as exc:  # no PostgreSQL server: the figure is missing, the rest still runs
+        result = {"year": year, "n": n, "error": f"{type(exc).__name__}: {exc}"}
+    result["stage"] = "store_postgres"
+    return result
+
+
+def dag_runs(sizes: list[int], cold_units: int | None, max_wall_1000: float) -> list[dict]:
+    """The DAG under the real LocalExecutor: a cold run (no warm task parents) at ``cold_units`` for the
+    side-by-side, then warm runs at each size; 1,000 units only when the smaller runs predict it finishes in
+    ``max_wall_1000`` seconds (else the figures give an estimate)."""
+    from benchmarks import headline, scheduler_run
+
+    runs: list[dict] = []
+
+    def one(n: int, warm: bool) -> None:
+        label = "warm" if warm else "cold"
+        print(f"  DAG run, {n} units, {label} task parents …", flush=True)
+        try:
+            result = scheduler_run.run_dag(n, warm=warm)
+        except Exception as exc:
+            result = {"units": n, "warm": warm, "state": "error", "error": f"{type(exc).__name__}: {exc}"}
+        runs.append(result)
+        print(
+            f"    {result.get('state')}: {result.get('wall_s')} s wall, {result.get('cpu_s')} s CPU, "
+            f"{result.get('unit_tasks_cpu_s')} s CPU per unit's tasks",
+            flush=True,
+        )
+
+    if cold_units:
+        one(cold_units, warm=False)
+    for n in sorted(s for s in sizes if s < 1000):
+        one(n, warm=True)
+    if 1000 in sizes:
+        predicted = headline.run_1000(runs)["wall_s"]
+        if predicted is not None and predicted <= max_wall_1000:
+            one(1000, warm=True)
+        else:
+            print(f"  DAG run, 1000 units: not run (predicted {predicted} s wall); estimated", flush=True)
+    return runs
+
+
+def airflow_side(root: Path, dag_sizes: list[int], cold_units: int | None, max_wall_1000: float) -> dict:
     from benchmarks import airflow_bench
 
     out: dict = {}
@@ -117,12 +183,39 @@ def airflow_side(root: Path) -> dict:
         "one unit's wait → validate → accept in a plain process",
         lambda: airflow_bench.pipeline_unit_cpu(root / "unit"),
     )
+    if dag_sizes:
+        attempt(
+            "dag_runs",
+            "the DAG under LocalExecutor (airflow standalone, PostgreSQL metadata)",
+            lambda: dag_runs(dag_sizes, cold_units, max_wall_1000),
+        )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="12,100,1000", help="comma-separated unit counts")
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_UNITS", "12,100,1000"),
+        help="comma-separated unit counts (or BENCH_UNITS)",
+    )
+    parser.add_argument(
+        "--dag-units",
+        default=os.environ.get("BENCH_DAG_UNITS"),
+        help="unit counts of the DAG runs under the real scheduler (default: --sizes; or BENCH_DAG_UNITS)",
+    )
+    parser.add_argument(
+        "--cold-units",
+        type=int,
+        default=int(os.environ.get("BENCH_COLD_UNITS", "12")),
+        help="units of the side-by-side run without warm task parents (0: none)",
+    )
+    parser.add_argument(
+        "--max-wall-1000",
+        type=float,
+        default=float(os.environ.get("BENCH_MAX_WALL_1000", "900")),
+        help="run the 1,000-unit DAG only when the smaller runs predict at most this many seconds",
+    )
     parser.add_argument("--quick", action="store_true", help="12 and 100 units only")
     parser.add_argument(
         "--each", type=int, default=10, help="returns validated one GX run each, for comparison"
@@ -134,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = parser.parse_args(argv)
     sizes = [12, 100] if args.quick else sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    dag_sizes = sorted(
+        {int(s) for s in (args.dag_units or ",".join(map(str, sizes))).split(",") if s.strip()}
+    )
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -156,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if not args.no_airflow:
             print("Airflow:", flush=True)
-            info["airflow"] = airflow_side(root)
+            info["airflow"] = airflow_side(root, dag_sizes, args.cold_units or None, args.max_wall_1000)
     finally:
         if args.keep:
             print(f"work folder kept: {root}")
@@ -170,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     print_report(info)
     latest.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     print(f"\nresults: {latest}")
+    figures_file = REPO / "docs" / "benchmarks.json" if not args.no_docs else inputs.RESULTS / "figures.json"
+    headline.print_figures(headline.write(info, figures_file))
+    print(f"headline figures: {figures_file}")
     if not args.no_docs and not args.quick and not args.no_airflow:
         write_markdown(info, REPO / "docs" / "benchmarks.md")
         print(f"figures: {REPO / 'docs' / 'benchmarks.md'}")

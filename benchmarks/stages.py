@@ -51,7 +51,9 @@ class Stage:
         os.environ["DISCLOSURE_SECRET_KEY"] = inputs.SECRET_KEY
         from disclosure.store import Store
 
-        store = Store.from_url(f"sqlite:///{self.work / 'store.db'}", archive_dir=self.work / "archive")
+        # BENCH_STORE_URL: the same stage against another store (make bench: a throw-away PostgreSQL database)
+        url = os.environ.get("BENCH_STORE_URL") or f"sqlite:///{self.work / 'store.db'}"
+        store = Store.from_url(url, archive_dir=self.work / "archive")
         store.upgrade()
         return store
 

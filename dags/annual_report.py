@@ -31,8 +31,9 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, task_group
 from disclosure_glue import notify, runtime
 
-# «U05 水文环境地质调查院» in the grid: the unit this map index was expanded from (distribute's list).
-UNIT_LABEL = "{{ ti.xcom_pull(task_ids='distribute')[ti.map_index]['display'] }}"
+# «U05 水文环境地质调查院» in the grid: each unit task names itself after the unit it was given
+# (runtime.label_unit), so no task instance pulls distribute's whole list (O(units²) over a run).
+UNIT_LABEL = "{{ " + runtime.UNIT_LABEL_KEY + " }}"
 
 with DAG(
     dag_id="annual_disclosure_report",
@@ -127,17 +128,20 @@ with DAG(
     def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
         """Poll the inbox until the unit has sent a return (a manual run checks once); skip it after the
         deadline. Passes on the unit's newest submission id."""
+        runtime.label_unit(unit)
         return runtime.poke_for_return(plan, unit, dag_run)
 
     @task(map_index_template=UNIT_LABEL)
     def validate(plan: dict, unit: dict, submission_id: int) -> dict:
         """Check the unit's newest submission (signed identity, then the format's rules); on errors write the
         feedback workbook and fail without retrying (the unit must correct its file)."""
+        runtime.label_unit(unit)
         return runtime.check_return(plan, unit, submission_id)
 
     @task(map_index_template=UNIT_LABEL)
     def accept(plan: dict, unit: dict, checked: dict) -> str:
         """Make the checked submission's figures the unit's current return for the year."""
+        runtime.label_unit(unit)
         return runtime.accept_return(plan, unit, checked)
 
     @task_group(group_id="unit")

@@ -6,6 +6,9 @@ export AIRFLOW_HOME="${AIRFLOW_HOME:-$repo/airflow_home}"
 export DISCLOSURE_DATA_DIR="${DISCLOSURE_DATA_DIR:-$repo/data}"
 mkdir -p "$AIRFLOW_HOME" "$DISCLOSURE_DATA_DIR"
 
+# config/airflow_local_settings.py: the scheduler, DAG processor and Celery workers preload and warm the
+# validation and domain stack before they fork task processes (DISCLOSURE_PRELOAD=0 switches it off).
+export PYTHONPATH="$repo/config${PYTHONPATH:+:$PYTHONPATH}"
 export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$repo/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

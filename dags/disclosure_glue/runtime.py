@@ -26,6 +26,18 @@ SECRET_KEY_ENV = "DISCLOSURE_SECRET_KEY"
 INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"
 
 
+#: The context variable a unit task's ``map_index_template`` shows in the grid.
+UNIT_LABEL_KEY = "unit_label"
+
+
+def label_unit(unit: dict) -> None:
+    """Name this mapped task instance in the grid after its unit («U05 水文环境地质调查院»): the label comes
+    with the unit the instance was given, so no instance pulls the whole unit list to find its own."""
+    from airflow.sdk import get_current_context
+
+    get_current_context()[UNIT_LABEL_KEY] = unit["display"]
+
+
 def pipeline() -> ModuleType:
     """The domain facade, imported when a task runs (never at parse time). The bureau's secret key (which
     signs and verifies the templates) is taken from its connection first, when one is defined."""

@@ -59,8 +59,8 @@ class AirflowServer:
     def start(cls, root: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[AirflowServer]:
         """Start ``airflow standalone`` under ``root`` and wait until the API answers and the DAGs are parsed."""
         home, data_dir = root / "airflow_home", root / "data"
-        home.mkdir(parents=True)
-        data_dir.mkdir(parents=True)
+        home.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)  # a caller may have put inputs there (make bench)
         port = free_port()
         password = secrets.token_urlsafe(12)
         passwords_file = home / "passwords.json"

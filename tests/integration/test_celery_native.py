@@ -228,7 +228,9 @@ def _airflow_env(
     env.update(
         {
             "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-            "PYTHONPATH": str(home),  # the worker identity module
+            # the worker identity module; config/: the warm task parents' airflow_local_settings.py, as the
+            # compose file mounts it into $AIRFLOW_HOME/config
+            "PYTHONPATH": os.pathsep.join([str(home), str(REPO / "config")]),
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,

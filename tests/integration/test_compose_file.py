@@ -196,6 +196,20 @@ def test_dockerfile_builds_on_the_official_image_with_the_locked_dependencies() 
         assert entry in ignored, f".dockerignore must exclude {entry}"
 
 
+def test_task_parents_are_warmed_in_every_airflow_service(compose: dict) -> None:
+    # $AIRFLOW_HOME/config is on Airflow's path: the project's airflow_local_settings.py reaches every container
+    # (mounted from the working tree, and copied into the image for use without compose)
+    assert (REPO / "config" / "airflow_local_settings.py").is_file()
+    for name in AIRFLOW_SERVICES:
+        targets = {
+            target: source for source, target in map(_bind_mount, compose["services"][name]["volumes"])
+        }
+        assert targets.get("/opt/airflow/config", "").rstrip("/").endswith("config"), name
+        assert compose["services"][name]["environment"].get("DISCLOSURE_PRELOAD") != "0", name
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "config/airflow_local_settings.py /opt/airflow/config/" in dockerfile
+
+
 def test_portal_service_runs_the_same_image_on_the_same_store(compose: dict) -> None:
     """The units' portal: same image, data folder, store and secret key as the workers (a submission made
     through it is what the DAG's wait_for_return sees), health-checked, started after the store exists."""
