@@ -37,6 +37,7 @@ UNIT_LABEL = "{{ " + runtime.UNIT_LABEL_KEY + " }}"
 
 with DAG(
     dag_id="annual_disclosure_report",
+    dag_display_name="政府信息公开工作年度报告",
     description="政府信息公开工作年度报告：收集、校验、汇总、生成与发布",
     doc_md=__doc__,
     schedule=runtime.YEARLY_SCHEDULE,
@@ -57,35 +58,39 @@ with DAG(
             type=["null", "integer"],
             minimum=2008,
             maximum=2100,
-            title="报告年度 Report year",
-            description="留空为上一年度。Empty: the year before the run date.",
+            title="报告年度（可选）Report year (optional)",
+            description="留空为运行日期的上一年度（如 2021 年 1 月运行即 2020 年度）。"
+            "Empty: the year before the run date.",
         ),
+        # Optional: "null" in the type keeps the form from marking it required (empty means every unit).
         "units": Param(
-            [],
-            type="array",
+            None,
+            type=["null", "array"],
             items={"type": "string"},
-            title="单位 Units",
-            description="单位代码，每行一个；留空为名册中全部单位。Unit codes, one per line; empty: all.",
+            title="单位（可选）Units (optional)",
+            description="只收集这些单位，每行一个单位代码（如 U05）；留空为名册中全部单位。"
+            "Unit codes, one per line; empty: every unit in the registry.",
         ),
         "format_version": Param(
             None,
             type=["null", "string"],
             pattern=r"^gov-\d{4}$",
-            title="格式版本 Format version",
-            description="留空按年度选择（2019–2020 为 gov-2019，其后为 gov-2021）。",
+            title="格式版本（可选）Format version (optional)",
+            description="留空按年度选择（2019–2020 为 gov-2019，其后为 gov-2021）。Empty: chosen by year.",
         ),
         "deadline": Param(
             None,
             type=["null", "string"],
             format="date",
-            title="报送截止日期 Returns deadline",
-            description="留空为次年 1 月 15 日。Empty: 15 January of the following year.",
+            title="报送截止日期（可选）Returns deadline (optional)",
+            description="留空为次年 1 月 15 日 18:00（北京时间）。Empty: 15 January of the following year, 18:00.",
         ),
         "approval": Param(
             True,
             type="boolean",
             title="发布前审核 Approve before publishing",
-            description="在 Airflow 界面中审核汇总报告后再发布。",
+            description="开启：报告生成后在 Airflow 的“待办操作”中审核通过才发布；关闭：直接发布（草稿从不发布）。"
+            "On: the report waits for approval in Required actions; off: published at once (drafts never are).",
         ),
     },
 ) as dag:
@@ -151,8 +156,9 @@ with DAG(
 
     @task
     def render(plan: dict, totals: dict) -> dict:
-        """Render the report (.docx, .html, .xlsx, totals CSV) into reports/<year>/."""
-        return runtime.pipeline().render(plan, totals, store_url=runtime.store_url())
+        """Render the report (.docx, .html, .xlsx, totals CSV, PDF with LibreOffice) into reports/<year>/; a
+        missing or wrong narrative fails without retrying and names the file to write."""
+        return runtime.render(plan, totals)
 
     @task.branch
     def choose_publication(totals: dict, params=None) -> list[str]:

@@ -9,7 +9,7 @@ out=${2:?usage: report-png.sh REPORT.docx OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export FONTCONFIG_FILE="$here/report-fonts/fonts.conf"
+export FONTCONFIG_FILE="$here/../include/disclosure/report/fonts.conf"
 soffice --headless -env:UserInstallation="file://$work/profile" --convert-to pdf --outdir "$work" "$docx" >/dev/null
 pdf="$work/$(basename "${docx%.*}").pdf"
 # the page that holds 三's 勾稽 note is the page of table 三

@@ -45,6 +45,9 @@ if (( year >= 2021 )) && [[ ! -e "$narrative" ]]; then
 fi
 
 echo "==> airflow dags test annual_disclosure_report (year $year, approval off)"
+# `dags test` runs the DAG even while it is paused, and leaves it paused: nothing runs later by itself.
+started="$(mktemp)"
+trap 'rm -f "$started"' EXIT
 status=0
 airflow dags test annual_disclosure_report \
   --conf "{\"year\": $year, \"approval\": false}" || status=$?
@@ -53,8 +56,11 @@ reports="$DISCLOSURE_DATA_DIR/reports/$year"
 echo
 echo "report files in $reports:"
 ls -1 "$reports" 2>/dev/null | sed 's/^/  /' || echo "  (none)"
-if [[ -d "$DISCLOSURE_DATA_DIR/publish/$year" ]]; then
+# Only what this run published: an earlier run's publication is not this one's.
+if [[ -n "$(find "$DISCLOSURE_DATA_DIR/publish/$year" -type f -newer "$started" 2>/dev/null | head -1)" ]]; then
   echo "published to $DISCLOSURE_DATA_DIR/publish/$year"
+else
+  echo "not published (a draft, or the run failed): see the status with  disclosure status --year $year"
 fi
 if [[ -d "$DISCLOSURE_DATA_DIR/feedback/$year" ]]; then
   echo "feedback workbooks for units in $DISCLOSURE_DATA_DIR/feedback/$year"

@@ -1,7 +1,7 @@
 """A small, explicit year in the store for the status view's tests, written through the store's own API:
 
 - U01 已采用 (two figures accepted), U02 校验未通过 (one error, one warning; a feedback workbook),
-  U03 已提交 (not validated yet), U04 已通过 (late: received after the deadline), the rest 未提交;
+  U03 已提交 (not validated yet), U04 已通过 (late: received after the deadline), the rest 未报送;
 - one draft consolidation with two totals, and two rendered report files.
 """
 
@@ -70,7 +70,7 @@ def populate(store: Store, settings: Settings, tmp: Path) -> None:
         values=TOTALS,
         in_force_consolidation="sum",
         is_draft=True,
-        draft_label="草稿（尚有单位未报送）",
+        draft_label="草稿（未完成：未报送 U05 水文环境地质调查院）",
         contributing_units=["U01"],
         missing_units=["U05", "U06"],
         invalid_units=["U02"],

@@ -93,10 +93,12 @@ class AdminFailureNotifier(BaseNotifier):
 
         ti = context["ti"]
         label = getattr(ti, "rendered_map_index", None) or ""
+        exception = context.get("exception")
         subject, body = failure_message(
             task=ti.task_id,
             unit=label,
-            error=str(context.get("exception") or ""),
+            # a data error's whole text (findings, feedback workbook), not only its first line
+            error=getattr(exception, "details", None) or str(exception or ""),
             run_id=context.get("run_id") or "",
         )
         try:

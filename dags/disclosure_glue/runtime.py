@@ -6,6 +6,7 @@ and reads nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from types import ModuleType
@@ -14,6 +15,8 @@ from typing import Any
 from airflow.sdk import CronTriggerTimetable, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+log = logging.getLogger(__name__)
+
 #: 5 January, 09:00 Beijing time: templates go out, returns are due mid-January, the report by 31 January.
 YEARLY_SCHEDULE = CronTriggerTimetable("0 9 5 1 *", timezone="Asia/Shanghai")
 
@@ -21,7 +24,6 @@ STORE_CONN_ID = "disclosure_store"
 SECRET_KEY_CONN_ID = "disclosure_secret_key"
 SECRET_KEY_ENV = "DISCLOSURE_SECRET_KEY"
 INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"
-ACCEPT_TASK_ID = "unit.accept"
 
 
 #: The context variable a unit task's ``map_index_template`` shows in the grid.
@@ -149,13 +151,29 @@ def accept_return(plan: dict, unit: dict, checked: dict) -> str:
     return data_errors_fail("accept_return", plan_of(plan), unit["code"], checked, store_url=store_url())
 
 
+def render(plan: dict, totals: dict) -> dict:
+    """Render the report; a missing or wrong narrative fails without retries, naming the file to write."""
+    return data_errors_fail("render", plan_of(plan), totals, store_url=store_url())
+
+
 def data_errors_fail(step: str, *args: Any, **kwargs: Any) -> Any:
-    """Run a unit step of the pipeline; a data error (the unit must fix its file) fails the task without
-    retries, anything else (disk, database, network) is left to the task's retries."""
+    """Run a step of the pipeline; a data error (a unit must fix its file, the office its narrative) fails the
+    task without retries, anything else (disk, database, network) is left to the task's retries.
+
+    The data error is logged as it reads: one line per finding, the feedback workbook's path last; the
+    failure itself then carries only its first line (no chained exception repeating the findings)."""
+    from disclosure.errors import ReportError, ReturnInvalid
+
+    domain = pipeline()
     try:
-        return getattr(pipeline(), step)(*args, **kwargs)
-    except pipeline().ReturnInvalid as exc:
-        raise AirflowFailException(exc.summary) from exc
+        return getattr(domain, step)(*args, **kwargs)
+    except (ReturnInvalid, ReportError) as exc:
+        text = exc.summary if isinstance(exc, ReturnInvalid) else str(exc)
+        for line in text.splitlines():
+            log.error("%s", line)
+        failure = AirflowFailException(f"数据错误（不重试）：{text.splitlines()[0]}")
+        failure.details = text  # the whole text, for the admin's failure email
+        raise failure from None
 
 
 def reminder_due(plan: dict, dag_run: Any) -> bool:
@@ -172,21 +190,10 @@ def notify_missing(plan: dict) -> list[str]:
     return missing
 
 
-def accepted_in_this_run() -> list[str]:
-    """Units whose accept task succeeded in this run (read from the mapped task's XComs)."""
-    from airflow.sdk import get_current_context
-
-    pulled = get_current_context()["ti"].xcom_pull(task_ids=ACCEPT_TASK_ID, key="return_value")
-    if pulled is None:
-        return []
-    values = [pulled] if isinstance(pulled, str) else list(pulled)
-    return [v for v in values if isinstance(v, str)]
-
-
 def notify_status(plan: dict) -> str:
     from disclosure_glue.notify import send_to_admin
 
-    subject, body = pipeline().status_message(plan_of(plan), accepted_in_this_run(), store_url=store_url())
+    subject, body = pipeline().status_message(plan_of(plan), store_url=store_url())
     send_to_admin(subject, body)
     return subject
 
@@ -201,7 +208,8 @@ def publication_route(totals: dict, params: dict[str, Any]) -> list[str]:
 
 
 def check_complete(plan: dict) -> None:
-    """Fail the run when a unit of this run was not accepted or the report still lacks units."""
-    verdict = pipeline().completeness(plan_of(plan), accepted_in_this_run(), store_url=store_url())
+    """Fail the run unless the year is finished (the year's status summary: every unit's latest file 已采用,
+    the totals up to date), so the run's state tells the truth, in the words of the status page."""
+    verdict = pipeline().completeness(plan_of(plan), store_url=store_url())
     if verdict:
         raise AirflowFailException(verdict)

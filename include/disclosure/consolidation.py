@@ -6,8 +6,9 @@
 - 现行有效件数 (a ``stock: true`` column of the spec) is a stock, not a flow: rules that apply bureau-wide are in force in every
   unit, so summing double-counts them. The registry's ``bureau.in_force_consolidation`` says what to do:
   ``sum`` (default, the units' figures added up) or ``bureau`` (the bureau office's own figure only).
-- While any unit has no accepted return, or its latest submission failed validation, the totals are a draft
-  and say so: ``草稿（未完成：缺少 U03 矿产地质调查院；校验未通过 U07 地质灾害防治中心）``.
+- While any unit's latest file is not 已采用 the totals are a draft and say why, in the words of the year's
+  status summary (``disclosure.status``): ``草稿（未完成：未报送 U03 矿产地质调查院；校验未通过（沿用此前已采用的数据）
+  U07 地质灾害防治中心）``.
 - Any total can be explained: each unit's value, the file it came from and the cell it was read from.
 """
 
@@ -45,25 +46,12 @@ class Totals:
     invalid_units: tuple[str, ...]  # latest submission failed validation
     in_force_consolidation: str = SUM
     unit_names: Mapping[str, str] = field(default_factory=dict)
+    #: ``草稿（未完成：…）`` while any unit's latest file is not 已采用, "" when final (``disclosure.status``)
+    draft_label: str = ""
 
     @property
     def is_draft(self) -> bool:
-        return bool(self.missing_units or self.invalid_units)
-
-    @property
-    def draft_label(self) -> str:
-        """``草稿（未完成：缺少 U03 矿产地质调查院、…；校验未通过 …）``, or "" when complete."""
-        if not self.is_draft:
-            return ""
-        parts = []
-        if self.missing_units:
-            parts.append("缺少 " + "、".join(self._display(c) for c in self.missing_units))
-        if self.invalid_units:
-            parts.append("校验未通过 " + "、".join(self._display(c) for c in self.invalid_units))
-        return f"草稿（未完成：{'；'.join(parts)}）"
-
-    def _display(self, code: str) -> str:
-        return f"{code} {self.unit_names.get(code, code)}".strip()
+        return bool(self.draft_label)
 
     def value(self, table: str, row: str, column: str) -> Number | None:
         return self.values[Cell(table, row, column)]
@@ -112,13 +100,14 @@ def is_stock(spec: FormatSpec, cell: Cell) -> bool:
 
 def consolidate(year: int, store: Store, registry: Registry, spec: FormatSpec) -> Totals:
     """Sum the latest accepted return of every reporting unit into the bureau totals of ``year``."""
+    from disclosure.status import draft_label, unit_summaries
+
     reporting = registry.reporting_codes()
     current = store.current_figures(year)
-    latest = {code: store.latest_submission(year, code) for code in reporting}
-    invalid = tuple(
-        c for c in reporting if latest[c] is not None and latest[c].status is SubmissionStatus.REJECTED
-    )
-    missing = tuple(c for c in reporting if c not in current and c not in invalid)
+    # Who is in, who is missing and why: the year's one status summary decides (and words the draft label).
+    units = unit_summaries(year, store, registry)
+    invalid = tuple(u.unit for u in units if u.state_code == SubmissionStatus.REJECTED.value)
+    missing = tuple(u.unit for u in units if not u.in_totals and u.unit not in invalid)
     contributing = tuple(c for c in reporting if c in current)
     mode = registry.bureau.in_force_consolidation
     values: dict[Cell, Number | None] = {}
@@ -135,6 +124,7 @@ def consolidate(year: int, store: Store, registry: Registry, spec: FormatSpec) -
         invalid_units=invalid,
         in_force_consolidation=mode,
         unit_names={code: unit_name(registry, code) for code in reporting},
+        draft_label=draft_label(units),
     )
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from disclosure.errors import SettingsError
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_UNITS_FILE = PACKAGE_DIR / "registry" / "sample-units.yaml"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PORTAL_GRACE_DAYS = 7
 
 
@@ -117,6 +119,16 @@ class Settings:
         """``DISCLOSURE_UNITS_FILE`` or the bundled sample registry."""
         raw = os.environ.get("DISCLOSURE_UNITS_FILE")
         return Path(raw).expanduser().resolve() if raw else BUNDLED_UNITS_FILE
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The bureau's clock for everything the admin reads (status page, CLI, emails): ``DISCLOSURE_TIMEZONE``,
+        default Asia/Shanghai. Times are stored in UTC; only their display uses this zone."""
+        raw = os.environ.get("DISCLOSURE_TIMEZONE") or DEFAULT_TIMEZONE
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"DISCLOSURE_TIMEZONE is not a time zone: {raw!r}") from exc
 
     @property
     def limits(self) -> Limits:

@@ -57,6 +57,7 @@ class RunInfo:
     end_date: datetime | None
     conf: dict[str, Any]
     units: dict[str, UnitTask]
+    waiting: str | None = None  # why a queued run has not started, in Chinese
 
 
 def _parse_time(raw: str | None) -> datetime | None:
@@ -171,8 +172,27 @@ class AirflowApi:
                     end_date=_parse_time(run.get("end_date")),
                     conf=run.get("conf") or {},
                     units=await self.unit_tasks(run["dag_run_id"]),
+                    waiting=await self.why_queued(run["dag_run_id"]) if run["state"] == "queued" else None,
                 )
         return None
+
+    async def why_queued(self, run_id: str) -> str:
+        """Why a queued run has not started: the DAG is switched off, or other runs use up its
+        ``max_active_runs``, or the scheduler simply has not picked it up yet."""
+        dag = await self._call("GET", f"/dags/{quote(self.dag_id)}") or {}
+        if dag.get("is_paused"):
+            return "该 DAG 已暂停：在 Airflow 的 DAG 页面打开开关（或运行 airflow dags unpause）后才会开始"
+        limit = dag.get("max_active_runs") or 1
+        body = await self._call(
+            "GET", f"/dags/{quote(self.dag_id)}/dagRuns", params={"state": "running", "limit": 20}
+        )
+        running = [r["dag_run_id"] for r in (body or {}).get("dag_runs", []) if r["dag_run_id"] != run_id]
+        if len(running) >= limit:
+            return (
+                f"排队中：该 DAG 同时只运行 {limit} 次，正在等待运行 {'、'.join(running)} 结束"
+                "（不需要它时，可在 Airflow 中将其标记为失败）"
+            )
+        return "排队中：等待调度器开始运行"
 
     async def clear_unit(
         self, run_id: str, task: UnitTask, *, note: str | None = None

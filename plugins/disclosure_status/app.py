@@ -8,8 +8,10 @@ Routes (all behind Airflow's login, see ``auth``):
 - ``GET  files/feedback/{year}/{name}``    a unit's feedback workbook
 - ``GET  files/reports/{year}/{name}``     a rendered report file
 
-The business data comes from the store (``disclosure.status_view``); Airflow is asked only where the units'
-task instances are (grid links, the clear call), through its REST API as the logged-in user.
+The business data is the year's one status summary (``disclosure.status``, also behind ``disclosure status``,
+the admin's emails and the run's final check); Airflow is asked only where the units' task instances are (grid
+links, the clear call) and why a run waits, through its REST API as the logged-in user. Times are shown in the
+bureau's zone (``DISCLOSURE_TIMEZONE``, default Asia/Shanghai), labelled.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import httpx
 import jinja2
@@ -38,7 +39,6 @@ from disclosure_status.config import api_url_override, dag_id
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-BUREAU_TZ = ZoneInfo("Asia/Shanghai")
 YearQuery = Query(None, ge=2008, le=2100, description="报告年度；留空为最近一次运行的年度")
 
 app = FastAPI(title="年报填报进度", docs_url=None, redoc_url=None, openapi_url=None)
@@ -70,21 +70,29 @@ def _domain() -> tuple[Any, Any, Any]:
     return settings, load_registry(settings.units_file), _store(settings.store_url, str(settings.archive))
 
 
-def _build_view(year: int, deadline: Any) -> Any:
-    from disclosure.status_view import build_status_view, deadline_from
+def _build_summary(year: int, deadline: Any) -> Any:
+    from disclosure.status import deadline_from, year_summary
 
     settings, registry, store = _domain()
-    return build_status_view(
+    return year_summary(
         year, store=store, registry=registry, settings=settings, deadline=deadline_from(deadline, year)
     )
 
 
 def year_of_run(run: dict[str, Any]) -> int:
     """A run's report year: its ``year`` choice, else the year before it was due to run (the DAG's rule)."""
+    from disclosure.workflow.calendar import default_year
+
     conf = run.get("conf") or {}
     if conf.get("year"):
         return int(conf["year"])
-    return datetime.fromisoformat(run["run_after"]).astimezone(BUREAU_TZ).year - 1
+    return default_year(datetime.fromisoformat(run["run_after"]))
+
+
+def _this_year() -> int:
+    from disclosure.workflow.calendar import default_year
+
+    return default_year(datetime.now(UTC))
 
 
 # ---- the Airflow side -------------------------------------------------------------------------------------
@@ -116,11 +124,11 @@ async def _airflow_side(
         async with _api(request, token) as api:
             if year is None:
                 runs = await api.runs(limit=1)
-                year = year_of_run(runs[0]) if runs else datetime.now(BUREAU_TZ).year - 1
+                year = year_of_run(runs[0]) if runs else _this_year()
             return year, await api.latest_run(year_of_run, year), None
     except (AirflowApiError, httpx.HTTPError) as exc:  # the page still shows the store's side
         log.warning("status page: cannot read runs of %s: %s", dag_id(), exc)
-        return year or datetime.now(BUREAU_TZ).year - 1, None, str(exc) or type(exc).__name__
+        return year or _this_year(), None, str(exc) or type(exc).__name__
 
 
 def _airflow_dict(run: RunInfo | None) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
@@ -146,15 +154,16 @@ def _airflow_dict(run: RunInfo | None) -> tuple[dict[str, Any] | None, dict[str,
         "start_date": run.start_date.isoformat() if run.start_date else None,
         "end_date": run.end_date.isoformat() if run.end_date else None,
         "grid_url": grid_url(run.run_id),
+        "waiting": run.waiting,
     }
     return summary, tasks
 
 
 async def _page_data(request: Request, token: str, year: int | None) -> tuple[Any, dict[str, Any]]:
     year, run, error = await _airflow_side(request, token, year)
-    view = await asyncio.to_thread(_build_view, year, run.conf.get("deadline") if run else None)
+    summary = await asyncio.to_thread(_build_summary, year, run.conf.get("deadline") if run else None)
     run_dict, tasks = _airflow_dict(run)
-    return view, {"run": run_dict, "tasks": tasks, "airflow_error": error, "dag_id": dag_id()}
+    return summary, {"run": run_dict, "tasks": tasks, "airflow_error": error, "dag_id": dag_id()}
 
 
 # ---- routes -----------------------------------------------------------------------------------------------
@@ -169,19 +178,8 @@ def _templates() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["bjt"] = _beijing_time
     env.filters["figure"] = lambda v: "" if v is None else str(v)
     return env
-
-
-def _beijing_time(value: datetime | str | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _can_rerun(user: Any) -> bool:
@@ -196,9 +194,11 @@ def _can_rerun(user: Any) -> bool:
 async def status_page(
     request: Request, user: Reader, token: Token, year: int | None = YearQuery
 ) -> HTMLResponse:
-    view, airflow = await _page_data(request, token, year)
+    summary, airflow = await _page_data(request, token, year)
     html = (
-        _templates().get_template("status.html.j2").render(view=view, can_rerun=_can_rerun(user), **airflow)
+        _templates()
+        .get_template("status.html.j2")
+        .render(summary=summary, can_rerun=_can_rerun(user), **airflow)
     )
     return HTMLResponse(html)
 
@@ -207,10 +207,10 @@ async def status_page(
 async def status_json(
     request: Request, user: Reader, token: Token, year: int | None = YearQuery
 ) -> dict[str, Any]:
-    view, airflow = await _page_data(request, token, year)
-    data = view.to_dict()
-    for row in data["rows"]:
-        row["task"] = airflow["tasks"].get(row["unit"])
+    summary, airflow = await _page_data(request, token, year)
+    data = summary.to_dict()
+    for unit in data["units"]:
+        unit["task"] = airflow["tasks"].get(unit["unit"])
     data["airflow"] = airflow["run"]
     data["airflow_error"] = airflow["airflow_error"]
     return data

@@ -56,7 +56,12 @@ def test_params_form(dag):
         assert schema.get("title"), name
         assert params.get_param(name).description, name
     assert params["year"] is None  # the previous year, resolved when the run starts
-    assert params["units"] == []
+    assert params["units"] is None  # every unit
+    # optional fields are not marked required in the form (Airflow's UI: a type without "null" is required)
+    for name in ("year", "units", "format_version", "deadline"):
+        assert "null" in params.get_param(name).schema["type"], name
+        assert "可选" in params.get_param(name).schema["title"], name
+    assert dag.dag_display_name == "政府信息公开工作年度报告"
     assert params["approval"] is True  # scheduled runs wait for the admin's approval
 
 

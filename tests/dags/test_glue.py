@@ -65,6 +65,35 @@ def test_manual_runs_check_once():
     assert not is_manual(SimpleNamespace(run_type="scheduled"))
 
 
+@pytest.mark.parametrize("error", ["return", "report"])
+def test_a_data_error_fails_once_with_its_findings_one_per_line(monkeypatch, error):
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import AirflowFailException
+    from disclosure_glue import runtime
+
+    from disclosure.errors import ReportError, ReturnInvalid
+
+    summary = "U05 的报表《U05.xlsx》未通过校验：2 处问题\n  - R1 ［三!D12］不平衡\n  - R4 ［三!K9］总计不符\n反馈表：/d/fb.xlsx"
+
+    def step(*args, **kwargs):
+        if error == "return":
+            raise ReturnInvalid("U05", summary)
+        raise ReportError(summary)
+
+    domain = SimpleNamespace(validate=step, ReturnInvalid=ReturnInvalid, ReportError=ReportError)
+    monkeypatch.setattr(runtime, "pipeline", lambda: domain)
+    logged: list[str] = []
+    monkeypatch.setattr(runtime.log, "error", lambda fmt, *args: logged.append(fmt % args))
+    with pytest.raises(AirflowFailException) as raised:
+        runtime.data_errors_fail("validate", {}, "U05")
+    assert logged == summary.splitlines()  # one line each, in order
+    failure = raised.value
+    assert str(failure) == "数据错误（不重试）：U05 的报表《U05.xlsx》未通过校验：2 处问题"
+    assert failure.__cause__ is None and failure.__suppress_context__  # the findings are not repeated
+    assert failure.details == summary  # the admin's failure email gets them all
+
+
 def test_the_secret_key_comes_from_its_connection_when_the_variable_is_not_set(monkeypatch):
     from airflow.sdk import BaseHook, Connection
     from airflow.sdk.exceptions import AirflowNotFoundException

@@ -148,23 +148,28 @@ def test_json_shape(client: TestClient, tokens):
     assert set(data) >= {
         "year",
         "generated_at",
-        "rows",
-        "summary",
+        "units",
+        "headline",
+        "counts",
+        "draft_label",
+        "problems",
         "totals",
         "reports",
         "airflow",
         "airflow_error",
     }
     assert data["year"] == sample.YEAR
-    assert len(data["rows"]) == 12
-    states = {row["unit"]: row["state"] for row in data["rows"]}
-    assert states == {code: sample.EXPECTED_STATES.get(code, "未提交") for code in states}
-    row = next(r for r in data["rows"] if r["unit"] == "U02")
-    assert set(row) >= {"unit", "name", "state", "received_at", "file", "errors", "warnings", "findings",
-                        "feedback_file", "last_activity", "on_time", "task"}  # fmt: skip
+    assert len(data["units"]) == 12
+    states = {row["unit"]: row["state"] for row in data["units"]}
+    assert states == {code: sample.EXPECTED_STATES.get(code, "未报送") for code in states}
+    row = next(r for r in data["units"] if r["unit"] == "U02")
+    assert set(row) >= {"unit", "name", "state", "detail", "state_text", "in_totals", "received_at", "file",
+                        "errors", "warnings", "findings", "feedback_file", "last_activity", "on_time",
+                        "task"}  # fmt: skip
+    assert row["state_text"] == "校验未通过（无可用数据）"
     assert row["findings"][0]["message"] == sample.R1_MESSAGE
-    assert data["summary"]["headline"] == "2/12 已通过"
-    assert data["totals"]["is_draft"] is True
+    assert data["headline"] == "1/12 已采用"
+    assert data["is_draft"] is True
     assert data["reports"][0]["name"].endswith(".docx")
     # Airflow could not be asked: the store's side is still complete, and the reason is given
     assert data["airflow"] is None and data["airflow_error"]
@@ -173,7 +178,9 @@ def test_json_shape(client: TestClient, tokens):
 def test_page_shows_each_unit_with_its_state_findings_and_links(client: TestClient, tokens):
     html = client.get("/status?year=2020", headers=bearer(tokens["admin"])).text
     assert "2020 年度政府信息公开工作年度报告 · 年报填报进度" in html
-    assert "2/12 已通过" in html
+    assert "1/12 已采用" in html
+    assert "本页时间均为北京时间" in html and "（北京时间）" in html
+    assert "window.confirm" not in html and "alert(" not in html  # blocked in Airflow's frame
     for code, state in sample.EXPECTED_STATES.items():
         assert f'data-unit="{code}" data-state="{state}"' in html
     assert sample.R1_MESSAGE in html
@@ -191,3 +198,121 @@ def test_downloads_serve_the_file_and_nothing_outside_the_folder(client: TestCli
         response = client.get(f"/files/feedback/2020/{name}", headers=headers)
         assert response.status_code == 404, name
         assert "secret" not in response.text
+
+
+@pytest.mark.slow
+def test_page_cli_email_and_final_check_agree_on_the_faulty_sample_and_after_a_rerun(
+    tokens, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One store, four readers: the page's API, ``disclosure status --json``, the admin's email and the run's
+    final check tell the same story of the year, before and after a unit's corrected return is accepted."""
+    import json
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    from disclosure import pipeline
+    from disclosure.cli import main
+
+    monkeypatch.setenv("DISCLOSURE_AIRFLOW_API_URL", "http://127.0.0.1:9")
+    inbox, fixed = tmp_path / "inbox", tmp_path / "fixed"
+    cli = CliRunner()
+    sample_args = ["sample", "--year", "2020", "--faulty-units", "U01,U05"]
+    assert cli.invoke(main, [*sample_args, "--out", str(inbox)]).exit_code == 0
+    assert cli.invoke(main, ["sample", "--year", "2020", "--out", str(fixed)]).exit_code == 0
+    returns = {p.name.split("_")[1]: p for p in inbox.glob("*.xlsx")}
+    returns.pop("U12").unlink()  # U12 sends nothing
+    accepted = cli.invoke(main, ["accept", *map(str, returns.values()), "--no-docs", "--json"])
+    assert accepted.exit_code == 1, accepted.output  # two returns have findings
+
+    from disclosure_status import app as plugin_app
+
+    def readers() -> dict[str, dict[str, str]]:
+        """Each reader's {unit: state as worded} plus its headline/verdict."""
+        plugin_app._store.cache_clear()
+        with TestClient(plugin_app.app) as client:
+            page = client.get("/api/status?year=2020", headers=bearer(tokens["viewer"])).json()
+        cli_json = json.loads(cli.invoke(main, ["status", "--year", "2020", "--json"]).output)
+        # the DAG's notify_admin and check_complete, as the run calls them
+        plan = pipeline.prepare(
+            year=2020, units=None, format_version=None, deadline=None, run_after=datetime.now(UTC)
+        )
+        subject, body = pipeline.status_message(plan)
+        email = dict(
+            line.strip().split("：", 1) for line in body.splitlines() if line.startswith("  U")
+        )  # «  U01 地质调查院：校验未通过（无可用数据），错误 3 处»
+        verdict = pipeline.completeness(plan)
+        problems = dict(p.split("：", 1) for p in verdict.split("；") if p.startswith("U"))
+        out = {}
+        for name, data in (("page", page), ("cli", cli_json)):
+            out[name] = {u["display"]: u["state_text"] for u in data["units"]}
+            out[name + " verdict"] = {"headline": data["headline"], "draft": data["draft_label"]}
+            out[name + " problems"] = dict(p.split("：", 1) for p in data["problems"] if p.startswith("U"))
+        out["email"] = {unit: text.split("，")[0] for unit, text in email.items()}
+        out["email verdict"] = {"headline": subject.rsplit("，", 1)[1], "draft": page["draft_label"]}
+        assert page["draft_label"] in body if page["draft_label"] else "报告为正式稿" in body
+        out["final check"] = problems
+        return out
+
+    before = readers()
+    assert before["page"] == before["cli"] == before["email"]
+    assert before["page verdict"] == before["cli verdict"] == before["email verdict"]
+    pending = {unit: state for unit, state in before["page"].items() if state != "已采用"}
+    assert before["final check"] == before["page problems"] == before["cli problems"] == pending
+    assert pending == {
+        "U01 地质调查院": "校验未通过（无可用数据）",
+        "U05 水文环境地质调查院": "校验未通过（无可用数据）",
+        "U12 综合服务中心": "未报送",
+    }
+    assert before["page verdict"]["headline"] == "9/12 已采用"
+
+    # The unit sends its corrected return and it is accepted (what the re-run does).
+    corrected = next(fixed.glob("*_U05_*.xlsx"))
+    assert cli.invoke(main, ["accept", str(corrected), "--no-docs"]).exit_code == 0
+    after = readers()
+    assert after["page"] == after["cli"] == after["email"]
+    assert after["page verdict"] == after["cli verdict"] == after["email verdict"]
+    assert after["final check"] == after["page problems"] == after["cli problems"]
+    assert after["page"]["U05 水文环境地质调查院"] == "已采用"
+    assert "U05 水文环境地质调查院" not in after["final check"]
+    assert after["page verdict"]["headline"] == "10/12 已采用"
+    plugin_app._store.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("paused", "running", "expected"),
+    [
+        (True, [], "该 DAG 已暂停"),
+        (
+            False,
+            ["scheduled__2026-01-05T01:00:00+00:00"],
+            "正在等待运行 scheduled__2026-01-05T01:00:00+00:00 结束",
+        ),
+        (False, [], "等待调度器开始运行"),
+    ],
+)
+def test_a_queued_run_says_why_it_waits(paused: bool, running: list[str], expected: str):
+    """Airflow's answers as its REST API gives them: the DAG switched off, another run holding
+    ``max_active_runs=1``, or nothing in the way."""
+    import asyncio
+
+    import httpx
+    from disclosure_status.airflow_api import AirflowApi
+
+    mine = "manual__2026-12-01T08:00:00+00:00"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/dags/annual_disclosure_report"):
+            return httpx.Response(200, json={"is_paused": paused, "max_active_runs": 1})
+        assert request.url.params["state"] == "running"
+        runs = [{"dag_run_id": r} for r in [*running, mine] if r != mine or not running]
+        return httpx.Response(200, json={"dag_runs": runs, "total_entries": len(runs)})
+
+    async def ask() -> str:
+        api = AirflowApi(
+            "http://airflow", "token", "annual_disclosure_report", transport=httpx.MockTransport(answer)
+        )
+        async with api:
+            return await api.why_queued(mine)
+
+    assert expected in asyncio.run(ask())

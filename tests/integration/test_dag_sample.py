@@ -117,7 +117,9 @@ def test_faulty_sample_fails_exactly_the_faulty_units_and_mails_the_admin(tmp_pa
 
     report = json.loads((data / "reports" / "2020" / "2020-totals.json").read_text(encoding="utf-8"))
     assert report["draft"] is True
-    assert {"U03 矿产地质调查院", "U07 地质灾害防治中心", "U11 地质资料馆"} <= set(report["missing"])
+    # the draft label says who is missing and why, in the status summary's words
+    assert "校验未通过（无可用数据） U03 矿产地质调查院、U07 地质灾害防治中心" in report["draft_label"]
+    assert "未报送 U11 地质资料馆" in report["draft_label"]
     assert not (data / "publish" / "2020").exists()  # a draft is never published
     assert sorted(
         p.name for p in (data / "feedback" / "2020").glob("*.xlsx")
@@ -135,3 +137,9 @@ def test_faulty_sample_fails_exactly_the_faulty_units_and_mails_the_admin(tmp_pa
         "【失败】政府信息公开年度报告任务 unit.validate（U07 地质灾害防治中心）",
     }
     assert any("草稿" in s for s in subjects)  # the status mail says the report is unfinished
+    # a failed unit's mail carries its findings and the feedback workbook, not only the task's one-line failure
+    assert all("反馈表" in _text(m) for m in failures if "unit.validate" in m["subject"])
+    status = next(m for m in mails if m["subject"].startswith("2020年度政府信息公开工作年度报告："))
+    assert "U11 地质资料馆：未报送" in _text(
+        status
+    ) and "U07 地质灾害防治中心：校验未通过（无可用数据）" in _text(status)

@@ -137,8 +137,9 @@ def test_unit_uploads_faulty_then_corrected_return(portal: PortalServer, tmp_pat
     accepted = store.submission(passed.id)
     assert accepted.status.value == "accepted" and store.latest_submission(YEAR, UNIT).id == passed.id
     from disclosure.registry import load_registry
+    from disclosure.status import unit_summaries
 
-    [u05] = [u for u in store.status(YEAR, load_registry()) if u.unit == UNIT]
+    [u05] = [u for u in unit_summaries(YEAR, store, load_registry()) if u.unit == UNIT]
     assert u05.current_submission_id == passed.id and u05.state == "已采用"
     store.dispose()
     page = httpx.get(link, timeout=30)

@@ -1,13 +1,15 @@
 """The status page «年报填报进度» in a real browser, against a real ``airflow standalone``.
 
 The yearly DAG runs on a sample in which four units' returns carry faults. The admin logs in through
-Airflow's login form, opens the page from the UI's navigation (headless Debian Chromium, driven by
-playwright's client), sees each unit's row and state, fixes one unit's file, re-runs that unit from the page
-(confirming the dialog) and sees it turn 已采用 with the totals updated. Requests without a login get
-401/403 from the real server.
+Airflow's login form and opens the page as they would: from the UI's navigation, so the page runs inside the
+UI's sandboxed frame (which blocks ``confirm()``/``alert()`` and top-level navigation). There they see each
+unit's row and state, fix one unit's file, re-run that unit with the page's button and in-page confirmation,
+and see it turn 已采用 with the totals updated; a grid link in the frame opens the grid in the UI. Headless
+Debian Chromium, driven by playwright's client, with the admin's Beijing time zone. Requests without a login
+get 401/403 from the real server.
 
-Screenshots go to the test's folder; with ``DISCLOSURE_UPDATE_SCREENSHOTS=1`` the page's is also copied to
-``docs/status-page.png`` (the one the README shows).
+Screenshots go to the test's folder; with ``DISCLOSURE_UPDATE_SCREENSHOTS=1`` they are also copied to
+``docs/status-page.png`` and ``docs/status-page-in-airflow.png`` (the ones the README shows).
 """
 
 from __future__ import annotations
@@ -73,6 +75,21 @@ def test_unauthenticated_requests_are_refused(server: AirflowServer):
     assert rerun.status_code == 401
 
 
+def open_status_from_navigation(page, server: AirflowServer):
+    """Click «年报填报进度» in Airflow's navigation and return the frame the UI shows the page in."""
+    page.goto(f"{server.url}/")
+    entry = page.locator("a[href$='plugin/disclosure-status']").first  # the nav entry the plugin registers
+    entry.wait_for(timeout=60_000)
+    assert "年报填报" in (
+        entry.inner_text() + (entry.get_attribute("title") or "") + (entry.get_attribute("aria-label") or "")
+    )
+    entry.click()
+    page.wait_for_url("**/plugin/disclosure-status", timeout=60_000)
+    frame = page.frame_locator("iframe").first
+    frame.locator("#units").wait_for(timeout=120_000)
+    return frame
+
+
 def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, tmp_path: Path):
     from playwright.sync_api import sync_playwright
 
@@ -95,21 +112,23 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
         )
-        page = browser.new_page(viewport={"width": 1600, "height": 1300}, locale="zh-CN")
+        page = browser.new_page(
+            viewport={"width": 1600, "height": 1300}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         try:
             # Log in through Airflow's own login form.
             page.goto(f"{server.url}/auth/login/")
             page.fill("input[name=username]", "admin")
             page.fill("input[name=password]", server.password)
             page.click("button[type=submit]")
-            page.wait_for_url(f"{server.url}/**", timeout=60_000)
-            page.wait_for_function("document.cookie.includes('_token') || true")
+            page.wait_for_url(
+                lambda url: "/auth/login" not in url, timeout=60_000
+            )  # logged in: left the form
 
-            # The page is reachable from the UI's navigation, shown in the UI's frame.
-            page.goto(f"{server.url}/plugin/disclosure-status")
-            frame = page.frame_locator("iframe").first
-            frame.locator("#units").wait_for(timeout=60_000)
+            # As the admin does: from the UI's navigation, the page in the UI's frame.
+            frame = open_status_from_navigation(page, server)
             page.screenshot(path=str(shots / "status-in-airflow-ui.png"), full_page=True)
 
             # Each unit's row and state: the faulty ones as expected, every other unit's return accepted.
@@ -117,6 +136,7 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
             assert len(states) == 12
             assert states == {code: FAULTY.get(code, "已采用") for code in states}
             u01 = frame.locator("#unit-U01")
+            assert "无可用数据" in u01.inner_text()  # its first return failed: the totals hold nothing of it
             assert u01.locator("ul.findings li").count() >= 1
             assert "错误" in u01.inner_text()
             assert u01.locator("a", has_text="下载反馈表").count() == 1
@@ -130,8 +150,10 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
                 "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/unit.wait_for_return/{map_index}"
             )
             assert ti["rendered_map_index"].startswith("U05 ")
-            assert "8/12 已通过" in frame.locator("#summary-passed").inner_text()
+            assert "8/12 已采用" in frame.locator("#summary-accepted").inner_text()
+            assert "草稿" in frame.locator("#completeness").inner_text()
             assert "按时" in frame.locator("#unit-U02").inner_text()  # received before the run's deadline
+            assert "（北京时间）" in frame.locator("#last-run").inner_text()
             assert frame.locator("#totals-t3").count() == 1
             assert frame.locator("#reports a").count() >= 1
 
@@ -139,33 +161,44 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
             page.goto(f"{server.url}/disclosure/status?year={YEAR}")
             page.screenshot(path=str(shots / "status-page.png"), full_page=True)
 
-            # The unit sends a corrected return; the admin re-runs just that unit from the page.
+            # The unit sends a corrected return; the admin re-runs just that unit from the page, in the frame.
             fixed = sample(tmp_path / "fixed")[FIXED_UNIT]
             time.sleep(1.1)  # the corrected file must be the unit's newest in the inbox
             shutil.copy(fixed, inbox / f"{fixed.stem}-更正.xlsx")
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-            page.click(f"#unit-{FIXED_UNIT} button.rerun")
-            page.wait_for_selector("#action-status:has-text('已重新运行')", timeout=60_000)
-            assert dialogs and FIXED_UNIT in dialogs[0]
+            frame = open_status_from_navigation(page, server)
+            frame.locator(f"#unit-{FIXED_UNIT} button.rerun").click()
+            confirm = frame.locator(f"#confirm-{FIXED_UNIT}")
+            confirm.wait_for(state="visible", timeout=10_000)
+            assert FIXED_UNIT in confirm.inner_text()
+            confirm.locator("button.yes").click()
+            frame.locator("#action-status.ok").wait_for(timeout=60_000)
+            assert "已重新运行" in frame.locator("#action-status").inner_text()
+            assert dialogs == []  # no pop-up was needed (the frame would have blocked it)
+            page.screenshot(path=str(shots / "status-rerun-requested.png"), full_page=True)
 
             deadline = time.monotonic() + REFRESH_TIMEOUT
             while time.monotonic() < deadline:
-                page.goto(f"{server.url}/disclosure/status?year={YEAR}")
-                if row_states(page)[FIXED_UNIT] == "已采用":
+                frame = open_status_from_navigation(page, server)
+                if row_states(frame)[FIXED_UNIT] == "已采用":
                     break
                 time.sleep(10)
-            states = row_states(page)
+            states = row_states(frame)
             assert states[FIXED_UNIT] == "已采用", server.log_tail()
             # only that unit was re-run: the others keep their states
             assert {c: s for c, s in states.items() if c != FIXED_UNIT} == {
                 c: FAULTY.get(c, "已采用") for c in states if c != FIXED_UNIT
             }
-            assert "9/12 已通过" in page.inner_text("#summary-passed")
+            assert "9/12 已采用" in frame.locator("#summary-accepted").inner_text()
             # the cleared downstream consolidation ran again: the totals now include the unit
             assert server.wait_for_run(DAG_ID, run_id) in ("success", "failed")
-            page.reload()
-            assert FIXED_UNIT in page.inner_text("#totals-contributing")
+            frame = open_status_from_navigation(page, server)
+            assert FIXED_UNIT in frame.locator("#totals-contributing").inner_text()
             page.screenshot(path=str(shots / "status-after-rerun.png"), full_page=True)
+
+            # A grid link inside the frame opens the grid in the UI (the frame may not navigate the top window).
+            frame.locator("#unit-U01 a[data-airflow-link]").first.click()
+            page.wait_for_url(f"**/dags/{DAG_ID}/runs/**", timeout=30_000)
+            page.locator("iframe").first.wait_for(state="detached", timeout=30_000)
         except Exception:
             page.screenshot(path=str(shots / "failure.png"), full_page=True)
             raise
@@ -174,4 +207,4 @@ def test_status_page_shows_units_and_reruns_a_fixed_unit(server: AirflowServer, 
 
     if os.environ.get("DISCLOSURE_UPDATE_SCREENSHOTS") == "1":
         shutil.copy(shots / "status-page.png", REPO / "docs" / "status-page.png")
-        shutil.copy(shots / "status-in-airflow-ui.png", REPO / "docs" / "status-page-in-airflow.png")
+        shutil.copy(shots / "status-after-rerun.png", REPO / "docs" / "status-page-in-airflow.png")

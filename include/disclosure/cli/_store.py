@@ -34,5 +34,8 @@ def open_store(url: str | None) -> Store:
 
 
 def when(moment) -> str:
-    """A timestamp as the admin reads it: local time, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "—"
+    """A timestamp as the admin reads it: the bureau's clock (``DISCLOSURE_TIMEZONE``), to the minute, labelled."""
+    from disclosure.settings import get_settings
+    from disclosure.status import local_time
+
+    return local_time(moment, get_settings().timezone)

@@ -27,10 +27,21 @@ from disclosure.errors import DisclosureError, ReportError
 @click.option(
     "--units-file", type=click.Path(path_type=Path, exists=True), help="单位名册 YAML (registry file)"
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=True,
+    show_default=True,
+    help="安装了 LibreOffice 时同时生成 PDF (also print the report to PDF when LibreOffice is installed)",
+)
 def command(
-    year: int, out: Path | None, format_version: str | None, narrative: Path | None, units_file: Path | None
+    year: int,
+    out: Path | None,
+    format_version: str | None,
+    narrative: Path | None,
+    units_file: Path | None,
+    pdf: bool,
 ) -> None:
-    """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON），打印写出的文件路径。
+    """汇总已采用的填报数据并生成年度报告（.docx、.html、.xlsx、汇总 CSV/JSON，可选 PDF），打印写出的文件路径。
 
     Consolidate the accepted returns, check the totals with the units' rules exactly as the DAG does, and render
     the report; prints the files written. While units are missing or invalid the report is marked 草稿. Exit 1
@@ -54,25 +65,23 @@ def command(
     try:
         store.upgrade()
         totals, _, _ = consolidate_checked(year, store, registry, spec, docs_dir=settings.validation_docs)
-        draft = [f"{code} {totals.unit_names.get(code, code)}" for code in totals.missing_units]
-        draft += [
-            f"{code} {totals.unit_names.get(code, code)}（校验未通过）" for code in totals.invalid_units
-        ]
         files = render_report(
             year=year,
             spec=spec,
             totals={cell: value for cell, value in totals.values.items() if value is not None},
             registry=registry,
             out_dir=out or settings.reports(year),
-            draft_missing=draft,
+            draft_label=totals.draft_label,
             narrative_path=narrative,
+            pdf=pdf,
         )
     except ReportError as exc:
         click.echo(f"无法生成报告：{exc}", err=True)
         raise SystemExit(1) from exc
     finally:
         store.dispose()
-    if draft:
-        click.echo(f"注意：报告为草稿（未完成：缺少 {'、'.join(draft)}）", err=True)
-    for path in (files.docx, files.html, files.xlsx, files.csv, files.json):
-        click.echo(str(path))
+    if totals.draft_label:
+        click.echo(f"注意：报告为{totals.draft_label}", err=True)
+    for path in (files.docx, files.html, files.xlsx, files.csv, files.json, files.pdf):
+        if path is not None:
+            click.echo(str(path))

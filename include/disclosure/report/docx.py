@@ -58,8 +58,11 @@ INDENT = Pt(32)  # two characters of 3号
 
 #: width (mm) of the label columns, by how many there are; the number columns share the rest equally
 LABEL_WIDTHS_MM = {0: (), 1: (40,), 2: (25, 45), 3: (14, 18, 38)}
-#: a table with more rows starts on a new page (三); shorter ones are kept in one piece (二, 四)
+#: a table with more rows (三) runs on over pages, its header rows repeated on each; shorter ones are kept in one
+#: piece (四), or in pieces of one clause each (二's sub-tables), so no page is left half empty before them
 SHORT_TABLE_ROWS = 20
+#: a table row is at least this tall (twips: 7 mm), so 五号 text has air above and below
+ROW_HEIGHT_TWIPS = 397
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 
@@ -195,11 +198,10 @@ def _add_run(p: DocxParagraph, run: Run) -> None:
         set_fonts(p.add_run(run.text), BODY_FONT, SIZE_3HAO, bold=run.style == "bold")
 
 
-def _heading(document, text: str, *, page_break: bool = False) -> None:
+def _heading(document, text: str) -> None:
     p = document.add_paragraph()
     _paragraph_format(p)
     p.paragraph_format.keep_with_next = True
-    p.paragraph_format.page_break_before = page_break
     set_fonts(p.add_run(text), HEADING_FONT, SIZE_3HAO)
 
 
@@ -255,6 +257,10 @@ def _row_flags(table: DocxTable, grid: Grid) -> None:
     for index, row in enumerate(table.rows):
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
+        height = OxmlElement("w:trHeight")
+        height.set(qn("w:val"), str(ROW_HEIGHT_TWIPS))
+        height.set(qn("w:hRule"), "atLeast")
+        tr_pr.append(height)
         if index in grid.header_rows:
             tr_pr.append(OxmlElement("w:tblHeader"))  # repeated on every page the table runs over
 
@@ -278,9 +284,13 @@ def _fill_cell(cell, gc: GridCell) -> None:
     set_fonts(p.add_run(gc.text), TABLE_FONT, SIZE_5HAO, bold=bold)
 
 
-def _keep_together(table: DocxTable) -> None:
-    # a short table (二, 四) is not split over two pages: every row keeps with the next
-    for row in table.rows[:-1]:
+def _keep_together(table: DocxTable, grid: Grid) -> None:
+    # A short table is not split over two pages: every row keeps with the next, except the last row before a
+    # clause row of 二 (第二十条第（五）项 …): a page may end between two of its sub-tables, not inside one.
+    clause_rows = {gc.row for gc in grid.cells if gc.role == "clause"}
+    for index, row in enumerate(table.rows[:-1]):
+        if index + 1 in clause_rows:
+            continue
         for cell in row.cells:
             for p in cell.paragraphs:
                 p.paragraph_format.keep_with_next = True
@@ -307,7 +317,7 @@ def add_grid(document, grid: Grid) -> DocxTable:
         _fill_cell(cell, gc)
     _row_flags(table, grid)
     if grid.n_rows <= SHORT_TABLE_ROWS:
-        _keep_together(table)
+        _keep_together(table, grid)
     return table
 
 
@@ -339,8 +349,8 @@ def write_docx(
         _prose(document, paragraph)
     for heading, content in blocks:
         if isinstance(content, Grid):
-            # a table starts on a new page when it is the long one (三), so it is printed in one piece
-            _heading(document, heading, page_break=content.n_rows > SHORT_TABLE_ROWS)
+            # the heading keeps with the table's first rows; the table follows on the same page
+            _heading(document, heading)
             add_grid(document, content)
             spacer = document.add_paragraph()  # one blank line between a table and the next heading
             _paragraph_format(spacer, indent=False)

@@ -1,6 +1,7 @@
 """The report as one HTML page for the portal: the same content as the .docx, with accessible tables.
 
-Tables have a ``<caption>``, header cells ``<th scope>`` and, because the headers are multi-level (申请人情况 →
+Each table is named by its section's heading (``aria-labelledby``; one heading, no duplicate ``<caption>``),
+header cells have ``<th scope>`` and, because the headers are multi-level (申请人情况 →
 法人或其他组织 → 商业企业), every figure cell names its headers with ``headers``/``id`` (WCAG H43).
 """
 

@@ -156,8 +156,26 @@ def render_narrative(
     registry: Registry,
     narrative_path: Path | None = None,
 ) -> Narrative:
-    """Render the year's narrative with the totals and parse it into the prose sections of the report."""
+    """Render the year's narrative with the totals and parse it into the prose sections of the report.
+
+    When the year has no narrative of its own and a bundled sample does not fit (e.g. gov-2021's fees), the
+    error names the file the office has to write (``<data>/narratives/<year>.md.j2``), not the sample."""
     path = narrative_file(year, narrative_path)
+    own = narrative_path or get_settings().narratives() / f"{year}.md.j2"
+    try:
+        return _render_narrative(year, spec, totals, registry, path)
+    except ReportError as exc:
+        if path == own:
+            raise
+        raise ReportError(
+            f"{str(exc).replace(str(path), str(own))}。{year} 年尚无报告正文文件 {own}（目前套用内置示例 "
+            f"{path}）：请把示例复制为 {own}，按本年度情况改写后重新运行"
+        ) from exc
+
+
+def _render_narrative(
+    year: int, spec: FormatSpec, totals: Mapping[Cell, int | Decimal], registry: Registry, path: Path
+) -> Narrative:
     facts, body = split_front_matter(path.read_text(encoding="utf-8"), path)
     fig = _FigureLookup(spec, totals)
     context = {

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from disclosure.report.layout import Grid
 from disclosure.workbook.cells import put_text
+from disclosure.workbook.printing import set_up_printing
 
 FIRST_TABLE_ROW = 4
 _THIN = Side(style="thin", color="000000")
@@ -66,12 +67,10 @@ def write_xlsx(path: Path, *, title: str, grids: Sequence[Grid]) -> Path:
         ]
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
-        if grid.header_rows:
-            last = FIRST_TABLE_ROW + max(grid.header_rows)
-            sheet.print_title_rows = f"{FIRST_TABLE_ROW}:{last}"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.page_setup.orientation = "landscape" if grid.n_cols > 10 else "portrait"
-        sheet.page_setup.fitToWidth = 1
+        # Title and heading rows plus the table's header rows repeat on every page; scaled to the page's width,
+        # so a wide table (三) prints row by row, not column by column.
+        last = FIRST_TABLE_ROW + max(grid.header_rows) if grid.header_rows else 2
+        set_up_printing(sheet, landscape=grid.n_cols > 10, title_rows=(1, last))
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path

@@ -9,14 +9,12 @@ from disclosure.store.repository import (
     StoredFinding,
     SubmissionInfo,
     TotalsRecord,
-    UnitStatus,
     ValidationSummary,
     unit_name,
 )
-from disclosure.store.schema import NOT_SUBMITTED_LABEL, Channel, SubmissionStatus
+from disclosure.store.schema import Channel, SubmissionStatus
 
 __all__ = [
-    "NOT_SUBMITTED_LABEL",
     "AuditRecord",
     "Channel",
     "ProvenanceEntry",
@@ -25,7 +23,6 @@ __all__ = [
     "SubmissionInfo",
     "SubmissionStatus",
     "TotalsRecord",
-    "UnitStatus",
     "ValidationSummary",
     "unit_name",
 ]

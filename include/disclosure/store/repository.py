@@ -33,7 +33,6 @@ from disclosure.figures import Figure, Number
 from disclosure.formats.model import Cell, blocks_acceptance
 from disclosure.store.engine import make_engine
 from disclosure.store.schema import (
-    NOT_SUBMITTED_LABEL,
     AcceptedFigure,
     AuditEvent,
     Channel,
@@ -148,30 +147,6 @@ class ValidationSummary:
     @property
     def passed(self) -> bool:
         return self.errors == 0
-
-
-@dataclass(frozen=True)
-class UnitStatus:
-    """One registry unit's standing in a year (one row of ``disclosure status``)."""
-
-    unit: str
-    name: str
-    state: str  # 未提交 / 已提交 / 校验未通过 / 已通过 / 已采用
-    state_code: str  # not_submitted / received / rejected / passed / accepted
-    submission_id: int | None = None
-    file: str | None = None
-    received_at: datetime | None = None
-    errors: int | None = None
-    warnings: int | None = None
-    last_activity: datetime | None = None
-    current_submission_id: int | None = None  # whose figures are current (may be older than the latest)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("received_at", "last_activity"):
-            if data[key] is not None:
-                data[key] = data[key].isoformat()
-        return data
 
 
 @dataclass(frozen=True)
@@ -758,53 +733,15 @@ class Store:
                 for fig, sub in session.execute(query).tuples()
             ]
 
-    # ---- status -----------------------------------------------------------------------------------------
-
-    def status(self, year: int, registry: Registry) -> list[UnitStatus]:
-        """One row per unit that must report (registry order): the state of its latest submission."""
-        out: list[UnitStatus] = []
+    def current_submission_ids(self, year: int) -> dict[str, int]:
+        """Each unit's submission whose figures are current for the year (its latest accepted one)."""
+        query = (
+            select(AcceptedFigure.unit, func.max(AcceptedFigure.submission_id))
+            .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
+            .group_by(AcceptedFigure.unit)
+        )
         with self.session() as session:
-            for code in registry.reporting_codes():
-                name = unit_name(registry, code)
-                latest = _latest_submission(session, year, code)
-                current_id = _current_submission_id(session, year, code)
-                if latest is None:
-                    out.append(
-                        UnitStatus(
-                            unit=code,
-                            name=name,
-                            state=NOT_SUBMITTED_LABEL,
-                            state_code="not_submitted",
-                            current_submission_id=current_id,
-                        )
-                    )
-                    continue
-                run = session.scalars(
-                    select(ValidationRun)
-                    .where(ValidationRun.submission_id == latest.id)
-                    .order_by(ValidationRun.id.desc())
-                    .limit(1)
-                ).first()
-                activity = [latest.received_at, latest.status_changed_at]
-                if run is not None:
-                    activity.append(run.started_at)
-                status = SubmissionStatus(latest.status)
-                out.append(
-                    UnitStatus(
-                        unit=code,
-                        name=name,
-                        state=status.label,
-                        state_code=status.value,
-                        submission_id=latest.id,
-                        file=latest.original_name,
-                        received_at=latest.received_at,
-                        errors=run.error_count if run else None,
-                        warnings=run.warning_count if run else None,
-                        last_activity=max(activity),
-                        current_submission_id=current_id,
-                    )
-                )
-        return out
+            return {unit: submission_id for unit, submission_id in session.execute(query)}
 
     # ---- totals -----------------------------------------------------------------------------------------
 
@@ -1128,7 +1065,6 @@ __all__ = [
     "StoredFinding",
     "SubmissionInfo",
     "TotalsRecord",
-    "UnitStatus",
     "ValidationSummary",
     "decode_value",
     "unit_name",

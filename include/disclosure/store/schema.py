@@ -111,9 +111,6 @@ class Channel(StrEnum):
     MANUAL = "manual"  # handed in by the admin, accepted by hand
 
 
-NOT_SUBMITTED_LABEL = "未提交"
-
-
 def encode_value(value: Number | None) -> tuple[str | None, str | None]:
     """(text, type) of a figure: exact, so ``Decimal('3421.70')`` comes back with its two decimals."""
     if value is None:

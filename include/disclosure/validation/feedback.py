@@ -16,6 +16,7 @@ ERROR_FILL = "FFC7CE"  # light red: must be corrected
 WARNING_FILL = "FFEB9C"  # light yellow: correct, or explain on the cover (差异说明)
 COMMENT_AUTHOR = "校验"
 RESULTS_HEADERS = ("序号", "规则", "级别", "工作表", "单元格", "应为", "实为", "说明", "已说明原因")
+RESULTS_WIDTHS = (6, 9, 6, 22, 8, 12, 12, 60, 8)
 
 
 def feedback_path(folder: Path, source: Path, unit: str | None = None) -> Path:
@@ -45,6 +46,8 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
+
+    from disclosure.workbook.printing import line_count, set_up_printing
 
     wb = load_workbook(source)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -87,11 +90,17 @@ def write_feedback(source: Path, findings: Sequence[Finding], out_path: Path) ->
         ws.cell(number + 1, 3).fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
     if not findings:
         put_text(ws.cell(2, 8), "校验通过，未发现问题。")
-    for letter, width in zip("ABCDEFGHI", (6, 10, 6, 30, 8, 16, 12, 90, 10), strict=True):
+    # Widths that fit a landscape A4 page at near full size; the messages (and long sheet names) wrap.
+    for letter, width in zip("ABCDEFGHI", RESULTS_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=2, min_col=8, max_col=8):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # tall enough for the wrapped message (or a long sheet name): printed whole, never cut
+        lines = max(line_count(str(c.value or ""), w) for c, w in zip(row, RESULTS_WIDTHS, strict=False))
+        ws.row_dimensions[row[0].row].height = 15 * lines
     ws.freeze_panes = "A2"
+    set_up_printing(ws, landscape=True, title_rows=(1, 1))
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = False
     wb.active = 0

@@ -40,6 +40,7 @@ from disclosure.workbook.identity import (
     NOTHING_TO_REPORT_CHOICE,
     TEMPLATE_REVISION,
 )
+from disclosure.workbook.printing import line_count, set_up_printing, text_width
 
 #: Sheet protection carries no password: it prevents accidental edits, not deliberate ones (documented in 填报说明).
 SHEET_PASSWORD: str | None = None
@@ -378,6 +379,7 @@ def _write_cover(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) ->
     _style(ws.cell(note_row, 1), align=_LEFT, font_size=10)
     ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=2)
     ws.row_dimensions[note_row].height = 32
+    set_up_printing(ws, one_page=True)  # the cover is signed: one page, title included
     _protect(ws)
 
 
@@ -467,7 +469,9 @@ def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tu
 
 def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) -> None:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    width = 100
+    width = (
+        80  # within a portrait A4 page at full size: the text wraps inside the page, never cut at its edge
+    )
     ws.column_dimensions["A"].width = width
     for i, (kind, text) in enumerate(_instruction_lines(spec, identity), start=1):
         cell = put_text(ws.cell(i, 1), text)
@@ -482,17 +486,9 @@ def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, s
         else:
             cell.font = Font(name=_BODY_FONT, size=11)
             cell.alignment = _LEFT
-            ws.row_dimensions[i].height = 18 * _line_count(text, width)
+            ws.row_dimensions[i].height = 18 * line_count(text, width)
+    set_up_printing(ws)
     _protect(ws)
-
-
-def _text_width(text: str) -> float:
-    """Display width in Excel column units: CJK characters count double."""
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
-
-
-def _line_count(text: str, width: float) -> int:
-    return max(1, int(-(-_text_width(text) // max(width - 2, 1))))
 
 
 def _column_widths(plan: SheetPlan) -> dict[int, float]:
@@ -508,11 +504,11 @@ def _column_widths(plan: SheetPlan) -> dict[int, float]:
             if not row.group and col < table.label_columns:
                 continue  # merged across the label columns to its right: it wraps in their combined width
             # Wrapped labels: long labels wrap over two or three lines rather than widening the column too much.
-            need(col, min(max(_text_width(row.label) / (3 if row.group else 2) + 2, 10), 34))
+            need(col, min(max(text_width(row.label) / (3 if row.group else 2) + 2, 10), 34))
         if not table.label_columns or not any(r.printed for r in table.rows):
             need(1, 6)
         for c in table.columns:
-            need(block.columns[c.id], min(max(_text_width(c.display_label) / 2 + 2, 10), 14))
+            need(block.columns[c.id], min(max(text_width(c.display_label) / 2 + 2, 10), 14))
         need(block.check_column, 24)
     return widths
 
@@ -578,7 +574,7 @@ def _write_block(ws: Worksheet, spec: FormatSpec, block: TableBlock, widths: Map
         # A number row's label spans from its level's column to the last label column.
         col = min(row.level, label_cols - 1) + 1
         span = sum(widths.get(c, 10) for c in range(col, label_cols + 1))
-        ws.row_dimensions[block.rows[row.id]].height = max(22, 16 * _line_count(row.label, span))
+        ws.row_dimensions[block.rows[row.id]].height = max(22, 16 * line_count(row.label, span))
 
 
 def _write_labels(ws: Worksheet, block: TableBlock) -> None:
@@ -719,12 +715,13 @@ def _write_table_sheet(wb: Workbook, spec: FormatSpec, plan: SheetPlan) -> None:
         ws.freeze_panes = f"{get_column_letter(block.table.label_columns + 1)}{block.first_data_row}"
     else:
         ws.freeze_panes = "B2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+    # A single table repeats its header rows on each page; a sheet of several tables repeats its heading.
+    if len(plan.blocks) == 1:
+        block = plan.blocks[0]
+        title_rows = (1, block.first_data_row - 1)
+    else:
+        title_rows = (1, 1)
+    set_up_printing(ws, landscape=True, title_rows=title_rows)
     _protect(ws)
 
 

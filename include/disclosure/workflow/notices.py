@@ -3,7 +3,7 @@ a unit's failed check, a failed task, the run's summary and its verdict. Chinese
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from disclosure.workflow.calendar import BUREAU_TZ, RunPlan, displays
@@ -78,35 +78,15 @@ def reminder_message(plan: RunPlan, missing: list[str]) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def status_message(
-    plan: RunPlan, accepted_now: list[str], *, store_url: str | None = None
-) -> tuple[str, str]:
-    """The run's summary for the admin: every unit's state, whether the report is complete, where it is."""
-    from disclosure.registry import load_registry
+def status_message(plan: RunPlan, *, store_url: str | None = None) -> tuple[str, str]:
+    """The admin's status email: the year's one summary (``disclosure.status``), the same facts as the status
+    page: every unit's state, whether the report is final or a draft and why, where the files are."""
     from disclosure.settings import get_settings
-    from disclosure.total_changes import latest_changes
-    from disclosure.workflow.steps import open_store
+    from disclosure.status import summary_email
 
-    year = plan.year
-    registry = load_registry()
-    store = open_store(store_url)
-    try:
-        rows = store.status(year, registry)
-        totals = store.latest_totals(year)
-        changes = latest_changes(year, store, registry)
-    finally:
-        store.dispose()
-    draft = bool(totals and totals.is_draft)
-    state = "草稿（未完成）" if draft or totals is None else "已完成"
-    subject = f"{year}年度政府信息公开工作年度报告：{state}"
-    lines = [f"本次运行处理 {len(plan.units)} 个单位，{len(accepted_now)} 个单位的报表已采用。", ""]
-    lines += [f"  {row.unit} {row.name}：{row.state}" for row in rows]
-    if totals is not None and totals.draft_label:
-        lines += ["", totals.draft_label]
-    if changes:
-        lines += ["", "汇总数据变更（最近一次）："] + [f"  {c.message}" for c in changes]
-    lines += ["", f"报告文件：{get_settings().reports(year)}"]
-    return subject, "\n".join(lines)
+    return summary_email(
+        year_status(plan, store_url=store_url), reports_dir=get_settings().reports(plan.year)
+    )
 
 
 def failure_message(*, task: str, unit: str, error: str, run_id: str) -> tuple[str, str]:
@@ -115,23 +95,25 @@ def failure_message(*, task: str, unit: str, error: str, run_id: str) -> tuple[s
     return subject, f"运行 {run_id} 的任务 {task}{where} 失败：\n\n{error}"
 
 
-def completeness(plan: RunPlan, accepted_now: Iterable[str], *, store_url: str | None = None) -> str:
-    """Why this run is not complete, in Chinese ("" when it is): units of this run that were not accepted,
-    and units the report still lacks (no accepted return, or a rejected latest submission)."""
+def completeness(plan: RunPlan, *, store_url: str | None = None) -> str:
+    """The run's final check, in Chinese ("" when the year is finished): from the year's one summary, each unit
+    whose latest file is not 已采用 and why, and totals that are missing or out of date."""
+    from disclosure.status import completeness_problems
+
+    return "；".join(completeness_problems(year_status(plan, store_url=store_url)))
+
+
+def year_status(plan: RunPlan, *, store_url: str | None = None):
+    """The year's status summary as of now, with the run's deadline."""
+    from disclosure.registry import load_registry
+    from disclosure.settings import get_settings
+    from disclosure.status import year_summary
     from disclosure.workflow.steps import open_store
 
-    accepted = set(accepted_now)
-    not_accepted = [code for code in plan.codes if code not in accepted]
     store = open_store(store_url)
     try:
-        totals = store.latest_totals(plan.year)
+        return year_summary(
+            plan.year, store=store, registry=load_registry(), settings=get_settings(), deadline=plan.deadline
+        )
     finally:
         store.dispose()
-    problems = []
-    if not_accepted:
-        problems.append("本次运行未采用（未报送或未通过校验）：" + "、".join(displays(not_accepted)))
-    if totals is None:
-        problems.append("尚未生成汇总")
-    elif totals.is_draft:
-        problems.append(totals.draft_label)
-    return "；".join(problems)

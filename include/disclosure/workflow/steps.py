@@ -16,7 +16,7 @@ from typing import Any
 
 from disclosure.errors import DisclosureError, ReturnInvalid
 from disclosure.store import Store, SubmissionInfo
-from disclosure.workflow.calendar import RunPlan, displays
+from disclosure.workflow.calendar import RunPlan
 from disclosure.workflow.notices import cover_note, findings_summary, refusal_summary
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,8 @@ def accept_return(
 def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
     """Sum every reporting unit's latest accepted return (whether or not this run collected it) into the
     bureau totals, check and record them, and write them as the bureau's own return workbook in
-    ``reports/<year>/``. While units are missing or invalid the totals are a draft and say so."""
+    ``reports/<year>/``. While a unit's latest file is not 已采用 the totals are a draft and say why (the year's
+    status summary words the label)."""
     from disclosure.consolidation import consolidate_checked, write_consolidated_return
     from disclosure.formats import load_spec
     from disclosure.registry import load_registry
@@ -208,7 +209,8 @@ def consolidate(plan: PlanLike, *, store_url: str | None = None) -> dict:
 
 def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None = None) -> dict:
     """Render the report from the consolidation recorded by :func:`consolidate` into ``reports/<year>/``
-    (marked as a draft listing the missing units when incomplete); returns {kind: path}."""
+    (marked with the year's draft label when incomplete; a PDF too where LibreOffice is installed); returns
+    {kind: path}. A missing or wrong narrative raises :class:`ReportError` naming the file to write."""
     from disclosure.formats import load_spec
     from disclosure.registry import load_registry
     from disclosure.report.render import render_report
@@ -228,9 +230,12 @@ def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None =
         totals=record.values,
         registry=load_registry(),
         out_dir=get_settings().reports(plan.year),
-        draft_missing=displays([*totals["missing"], *totals["invalid"]]),
+        draft_label=totals["draft_label"],
+        pdf=True,
     )
     rendered = {kind: str(getattr(files, kind)) for kind in ("docx", "html", "xlsx", "csv", "json")}
+    if files.pdf is not None:
+        rendered["pdf"] = str(files.pdf)
     rendered["workbook"] = totals["workbook"]
     return rendered
 

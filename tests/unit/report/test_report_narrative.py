@@ -221,3 +221,14 @@ def test_the_admins_narrative_overrides_the_bundled_one(spec2019, registry, data
     )
     assert narrative_file(2020) == admin
     assert "深入贯彻" in narrative(spec2019, registry).text
+
+
+def test_a_year_without_its_own_narrative_is_told_which_file_to_write(spec2021, registry, data_dir):
+    """gov-2021 needs the office's fees: the bundled default cannot give them, and the error names the admin's
+    file ``<data>/narratives/2023.md.j2``, not the bundled template."""
+    own = data_dir / "narratives" / "2023.md.j2"
+    with pytest.raises(ReportError) as raised:
+        narrative(spec2021, registry, zero_totals(spec2021), year=2023)
+    message = str(raised.value)
+    assert f"请在报告正文文件 {own} 开头参数中填写 fees" in message
+    assert f"请把示例复制为 {own}" in message and "default.md.j2" in message

@@ -17,13 +17,16 @@ pytestmark = pytest.mark.unit
 
 
 class _Tables(HTMLParser):
-    """Collects what an accessibility check needs: captions, header cells, ids, data cells' headers."""
+    """Collects what an accessibility check needs: table names, headings, header cells, ids, data cells' headers."""
 
     def __init__(self) -> None:
         super().__init__()
         self.lang = None
         self.tables = 0
         self.captions: list[str] = []
+        self.headings: dict[str, str] = {}  # h2 id -> text
+        self.labelled_by: list[str] = []
+        self._heading: str | None = None
         self.th: list[dict[str, str | None]] = []
         self.td_headers: list[str | None] = []
         self._in_caption = False
@@ -34,6 +37,10 @@ class _Tables(HTMLParser):
             self.lang = a.get("lang")
         elif tag == "table":
             self.tables += 1
+            self.labelled_by.append(a.get("aria-labelledby"))
+        elif tag == "h2":
+            self._heading = a.get("id") or ""
+            self.headings[self._heading] = ""
         elif tag == "caption":
             self._in_caption = True
             self.captions.append("")
@@ -45,8 +52,12 @@ class _Tables(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "caption":
             self._in_caption = False
+        elif tag == "h2":
+            self._heading = None
 
     def handle_data(self, data):
+        if self._heading is not None:
+            self.headings[self._heading] += data
         if self._in_caption:
             self.captions[-1] += data
 
@@ -55,7 +66,11 @@ def test_html_tables_are_accessible(seed_report, spec2019):
     page = _Tables()
     page.feed(seed_report.html.read_text(encoding="utf-8"))
     assert page.lang == "zh-CN"
-    assert page.captions == [s.heading for s in spec2019.sections if s.kind == "tables"]
+    # one heading per table: the section's <h2> names it; no second caption repeats it
+    assert page.captions == []
+    assert [page.headings[i] for i in page.labelled_by] == [
+        s.heading for s in spec2019.sections if s.kind == "tables"
+    ]
     assert all(th.get("scope") in {"col", "colgroup", "row", "rowgroup"} for th in page.th)
     ids = {th["id"] for th in page.th}
     assert len(ids) == len(page.th)  # ids are unique
@@ -94,18 +109,15 @@ def test_draft_is_marked_in_every_output(spec2019, registry, data_dir, tmp_path)
         totals=seed_figures(),
         registry=registry,
         out_dir=tmp_path,
-        draft_missing=["U03 矿产地质调查院", "U07 地质灾害防治中心"],
+        draft_label="草稿（未完成：未报送 U03 矿产地质调查院；校验未通过（无可用数据） U07 地质灾害防治中心）",
     )
-    note = "草稿（未完成：缺少 U03 矿产地质调查院、U07 地质灾害防治中心）"
+    note = "草稿（未完成：未报送 U03 矿产地质调查院；校验未通过（无可用数据） U07 地质灾害防治中心）"
     document = Document(str(files.docx))
     assert note in [p.text for p in document.paragraphs][:5]  # under the title
     assert note in document.sections[0].header.paragraphs[0].text
     assert f'<p class="draft" role="status">{note}</p>' in files.html.read_text(encoding="utf-8")
     assert note in load_workbook(files.xlsx).worksheets[0]["A1"].value
-    assert json.loads(files.json.read_text(encoding="utf-8"))["missing"] == [
-        "U03 矿产地质调查院",
-        "U07 地质灾害防治中心",
-    ]
+    assert json.loads(files.json.read_text(encoding="utf-8"))["draft_label"] == note
 
 
 def test_final_report_has_no_draft_marking(seed_report):

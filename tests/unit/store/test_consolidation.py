@@ -55,7 +55,7 @@ def test_missing_and_invalid_units_make_a_draft(store: Store, submit, received_f
     assert totals.is_draft
     assert (
         totals.draft_label
-        == "草稿（未完成：缺少 U01 地质调查院、U03 矿产地质调查院；校验未通过 U02 基础地质调查院）"
+        == "草稿（未完成：未报送 U01 地质调查院、U03 矿产地质调查院；校验未通过（无可用数据） U02 基础地质调查院）"
     )
     assert totals.values[NEW_NATURAL] == sum(unit_values(spec2021, s)[NEW_NATURAL] for s in range(4, 13))
 
@@ -70,7 +70,7 @@ def test_a_unit_whose_resubmission_failed_still_counts_but_keeps_the_report_a_dr
     totals = consolidate(YEAR, store, registry, spec2021)
     assert "U05" in totals.contributing_units and totals.invalid_units == ("U05",)
     assert totals.values[NEW_NATURAL] == sum(unit_values(spec2021, s)[NEW_NATURAL] for s in range(1, 13))
-    assert totals.draft_label == "草稿（未完成：校验未通过 U05 水文环境地质调查院）"
+    assert totals.draft_label == "草稿（未完成：校验未通过（沿用此前已采用的数据） U05 水文环境地质调查院）"
 
 
 def test_resubmission_changes_the_totals_by_exactly_its_delta(store: Store, submit, spec2021, registry):

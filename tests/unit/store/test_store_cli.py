@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from disclosure.cli import main
 from disclosure.consolidation import consolidate
 from disclosure.formats import Cell
+from disclosure.status import unit_summaries
 from disclosure.store import Store
 from tests.unit.store.factories import YEAR, as_figures, unit_values
 
@@ -49,12 +50,12 @@ def test_status_lists_every_unit(cli_store: Store, store_url, data_dir, spec2021
     accept_values(cli_store, data_dir, spec2021, "U02", 2)
     result = run("status", "--year", str(YEAR), "--store-url", store_url, "--json")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.output)["units"]
     assert [r["unit"] for r in rows] == registry.codes
     assert {r["unit"]: r["state"] for r in rows}["U02"] == "已采用"
-    assert rows[0]["state"] == "未提交" and rows[0]["received_at"] is None
+    assert rows[0]["state"] == "未报送" and rows[0]["received_at"] is None
     text = run("status", "--year", str(YEAR), "--store-url", store_url).output
-    assert "U02" in text and "已采用 1/12" in text
+    assert "U02" in text and "1/12 已采用" in text and "草稿（未完成：未报送 U01 地质调查院、" in text
 
 
 def test_provenance_explains_a_total(cli_store: Store, store_url, data_dir, spec2021, registry):
@@ -120,7 +121,7 @@ def test_accepting_an_unusable_file_exits_2_and_keeps_it(cli_store: Store, store
         False,
         False,
     )
-    assert cli_store.status(YEAR, registry)[0].state == "校验未通过"
+    assert unit_summaries(YEAR, cli_store, registry)[0].state_text == "校验未通过（无可用数据）"
     assert (
         cli_store.archived_path(cli_store.submission(data["submission_id"])).read_bytes() == path.read_bytes()
     )
@@ -139,7 +140,7 @@ def test_consolidate_saves_totals_and_writes_the_bureau_return(
     out = data_dir / "汇总.xlsx"
     result = run("consolidate", "--year", str(YEAR), "--store-url", store_url, "--out", str(out), "--no-docs")
     assert result.exit_code == 0, result.output
-    assert "草稿（未完成：缺少 U12 综合服务中心）" in result.output
+    assert "草稿（未完成：未报送 U12 综合服务中心）" in result.output
     saved = cli_store.latest_totals(YEAR)
     assert saved.is_draft and saved.missing_units == ("U12",)
     returned = read_return(out)

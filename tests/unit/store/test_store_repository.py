@@ -10,6 +10,7 @@ import pytest
 
 from disclosure.errors import Problem, StoreError
 from disclosure.formats import Cell, Severity
+from disclosure.status import unit_summaries
 from disclosure.store import Store, SubmissionStatus
 from disclosure.store.migrations import current_revision, head_revision
 from disclosure.validation.findings import Finding
@@ -238,12 +239,13 @@ def test_a_broken_resubmission_loses_nothing(store, submit, received_file, spec2
     broken = store.archive_file(received_file("broken.xlsx", "not a workbook"), year=YEAR, unit="U01")
     store.record_validation(broken.id, [Problem("not_a_workbook", "文件不是 Excel 工作簿")])
     assert store.current_figures(YEAR)["U01"] == unit_values(spec2021, 1)
-    row = store.status(YEAR, registry)[0]
+    row = unit_summaries(YEAR, store, registry)[0]
     assert (row.state, row.submission_id, row.current_submission_id) == ("校验未通过", broken.id, accepted)
+    assert row.state_text == "校验未通过（沿用此前已采用的数据）" and row.in_totals
     assert store.archived_path(store.submission(broken.id)).read_bytes() == b"not a workbook"
 
 
-def test_status_has_one_row_per_registry_unit(store, submit, received_file, spec2021, registry):
+def test_the_year_summary_has_one_row_per_registry_unit(store, submit, received_file, spec2021, registry):
     submit("U01", unit_values(spec2021, 1), name="2021_U01_地质调查院.xlsx")
     received = store.archive_file(received_file("u02.xlsx", "u02"), year=YEAR, unit="U02")
     rejected = store.archive_file(received_file("u03.xlsx", "u03"), year=YEAR, unit="U03")
@@ -254,14 +256,14 @@ def test_status_has_one_row_per_registry_unit(store, submit, received_file, spec
     )
     store.archive_file(received_file("u05.xlsx", "other year"), year=YEAR - 1, unit="U05")
 
-    rows = {row.unit: row for row in store.status(YEAR, registry)}
+    rows = {row.unit: row for row in unit_summaries(YEAR, store, registry)}
     assert list(rows) == registry.reporting_codes()
     assert {code: row.state for code, row in rows.items() if code <= "U05"} == {
         "U01": "已采用",
         "U02": "已提交",
         "U03": "校验未通过",
         "U04": "已通过",
-        "U05": "未提交",
+        "U05": "未报送",
     }
     assert rows["U01"].file == "2021_U01_地质调查院.xlsx"
     assert rows["U01"].name == "地质调查院"
@@ -270,7 +272,7 @@ def test_status_has_one_row_per_registry_unit(store, submit, received_file, spec
     assert rows["U02"].errors is None and rows["U02"].received_at == received.received_at
     assert rows["U05"].received_at is None and rows["U05"].last_activity is None
     assert rows["U03"].last_activity >= rows["U03"].received_at
-    assert rows["U03"].to_dict()["received_at"] == rejected.received_at.isoformat()
+    assert store.current_submission_ids(YEAR) == {"U01": rows["U01"].submission_id}
 
 
 def test_provenance_lists_each_units_value_file_and_cell(store, submit, spec2021, registry):

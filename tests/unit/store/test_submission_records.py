@@ -52,8 +52,12 @@ def test_a_refused_submission_is_kept_and_changes_no_figures(store: Store, recei
     assert refused.signature_verified is False and summary.errors == 1
     assert store.current_figures(YEAR) == before
     assert store.current_submission_id(YEAR, "U01") == accepted
-    [row] = [r for r in store.status(YEAR, _registry()) if r.unit == "U01"]
-    assert (row.state, row.current_submission_id) == ("已拒收", accepted)
+    # the year's status summary: a refused file never displaces the unit's accepted return, it is noted
+    from disclosure.status import unit_summaries
+
+    [row] = [r for r in unit_summaries(YEAR, store, _registry()) if r.unit == "U01"]
+    assert (row.state, row.current_submission_id) == ("已采用", accepted)
+    assert row.refused_file == refused.original_name
 
 
 def test_readings_round_trip(store: Store, received_file):

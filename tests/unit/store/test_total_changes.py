@@ -63,11 +63,9 @@ def test_a_resubmission_records_exactly_the_totals_that_moved(store: Store, subm
     # The status page and the admin's email show the newest run that changed anything.
     assert [c.message for c in latest_changes(YEAR, store, registry)] == [c.message for c in changes]
     from disclosure.settings import Settings
-    from disclosure.status_view import build_status_view
+    from disclosure.status import year_summary
 
-    view = build_status_view(
-        YEAR, store=store, registry=registry, settings=Settings.from_env(), spec=spec2021
-    )
+    view = year_summary(YEAR, store=store, registry=registry, settings=Settings.from_env(), spec=spec2021)
     assert view.totals is not None and view.totals.changes == tuple(c.message for c in changes)
 
 

@@ -92,7 +92,7 @@ def test_an_unclear_declaration_is_reported(data_dir, tmp_path: Path):
 def test_a_declared_empty_return_is_accepted_and_shown_as_declared(data_dir, tmp_path: Path, registry):
     from disclosure.intake import take_in
     from disclosure.settings import Settings
-    from disclosure.status_view import build_status_view
+    from disclosure.status import year_summary
     from disclosure.store import Store
 
     store = Store.open()
@@ -101,7 +101,7 @@ def test_a_declared_empty_return_is_accepted_and_shown_as_declared(data_dir, tmp
         assert result.accepted, [f.message for f in result.findings]
         accepted = store.current_figures(YEAR)["U05"]
         assert len(accepted) == len(list(load_spec("gov-2021").cells())) and set(accepted.values()) == {0}
-        view = build_status_view(YEAR, store=store, registry=registry, settings=Settings.from_env())
+        view = year_summary(YEAR, store=store, registry=registry, settings=Settings.from_env())
     finally:
         store.dispose()
-    assert view.row("U05").nothing_to_report and not view.row("U04").nothing_to_report
+    assert view.unit("U05").nothing_to_report and not view.unit("U04").nothing_to_report

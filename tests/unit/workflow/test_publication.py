@@ -80,5 +80,5 @@ def test_a_changed_report_is_a_new_revision_and_keeps_the_earlier_one(data_dir: 
     from disclosure.workflow.notices import status_message
 
     plan = prepare(year=YEAR, units=["U03"], format_version=None, deadline=None, run_after=datetime.now(UTC))
-    _subject, body = status_message(plan, ["U03"])
+    _subject, body = status_message(plan)
     assert f"汇总数据变更（最近一次）：\n  {change}" in body
