@@ -735,13 +735,8 @@ class Store:
 
     def current_submission_ids(self, year: int) -> dict[str, int]:
         """Each unit's submission whose figures are current for the year (its latest accepted one)."""
-        query = (
-            select(AcceptedFigure.unit, func.max(AcceptedFigure.submission_id))
-            .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
-            .group_by(AcceptedFigure.unit)
-        )
         with self.session() as session:
-            return {unit: submission_id for unit, submission_id in session.execute(query)}
+            return _current_submission_ids(session, year)
 
     # ---- totals -----------------------------------------------------------------------------------------
 
@@ -921,14 +916,20 @@ def _get_submission(session: Session, submission_id: int) -> Submission:
     return row
 
 
-def _current_submission_id(session: Session, year: int, unit: str) -> int | None:
-    return session.scalar(
-        select(func.max(AcceptedFigure.submission_id)).where(
-            AcceptedFigure.year == year,
-            AcceptedFigure.unit == unit,
-            AcceptedFigure.superseded_at.is_(None),
-        )
+def _current_submission_ids(session: Session, year: int, unit: str | None = None) -> dict[str, int]:
+    """Each unit's (or one unit's) submission whose figures are current: its newest accepted one."""
+    query = (
+        select(AcceptedFigure.unit, func.max(AcceptedFigure.submission_id))
+        .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
+        .group_by(AcceptedFigure.unit)
     )
+    if unit is not None:
+        query = query.where(AcceptedFigure.unit == unit)
+    return {code: submission_id for code, submission_id in session.execute(query)}
+
+
+def _current_submission_id(session: Session, year: int, unit: str) -> int | None:
+    return _current_submission_ids(session, year, unit).get(unit)
 
 
 def _current_query(year: int):
