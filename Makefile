@@ -14,7 +14,7 @@ $(UV):
 	python3 -m pip install --quiet --user uv==0.13.9 || python3 -m pip install --quiet uv==0.13.9
 
 $(BIN)/disclosure: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 	@touch $@
 
 install: $(BIN)/disclosure

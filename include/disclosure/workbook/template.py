@@ -11,6 +11,7 @@ Nothing here knows a table, row, column or rule by name: all of it is read from 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ _BLANK_FILL = PatternFill("solid", fgColor="FFEB9C", bgColor="FFEB9C")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _UNLOCKED = Protection(locked=False)
+#: 填报说明's one column: within a portrait A4 page at full size, the text wraps inside the page, never cut at its edge
+_INSTRUCTIONS_WIDTH = 80
 _LOCKED = Protection(locked=True)
 
 _KIND_ERRORS: dict[ColumnKind, tuple[str, str]] = {
@@ -469,9 +472,7 @@ def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tu
 
 def _write_instructions(wb: Workbook, spec: FormatSpec, identity: Mapping[str, str]) -> None:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    width = (
-        80  # within a portrait A4 page at full size: the text wraps inside the page, never cut at its edge
-    )
+    width = _INSTRUCTIONS_WIDTH
     ws.column_dimensions["A"].width = width
     for i, (kind, text) in enumerate(_instruction_lines(spec, identity), start=1):
         cell = put_text(ws.cell(i, 1), text)
@@ -741,7 +742,11 @@ def build_template(
 ) -> Workbook:
     """The fill-in workbook of ``unit_code`` for report ``year`` in format ``spec``, in memory, its identity
     signed with ``signing_key`` (default: the bureau's newest secret key)."""
-    identity = _identity(spec, year, unit_code, unit_name, _signing_key(signing_key))
+    return _build(spec, _identity(spec, year, unit_code, unit_name, _signing_key(signing_key)))
+
+
+def _build(spec: FormatSpec, identity: Mapping[str, str]) -> Workbook:
+    year, unit_code = identity["year"], identity["unit_code"]
     wb = Workbook()
     _write_cover(wb, spec, identity)
     _write_instructions(wb, spec, identity)
@@ -766,30 +771,119 @@ def write_template(
     signing_key: str | None = None,
 ) -> Path:
     """Write the fill-in workbook of ``unit_code`` for report ``year`` in format ``spec`` to ``path``."""
-    path = Path(path)
-    wb = build_template(spec, year, unit_code, unit_name, signing_key=signing_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    unit = _UnitRef(unit_code, unit_name)
+    [written] = _write_stamped(spec, year, [(unit, Path(path))], _signing_key(signing_key))
+    return written
+
+
+#: A file name stays within every file system's 255 bytes (three per Chinese character in UTF-8).
+_NAME_CHARS = 60
 
 
 def template_file_name(year: int, unit_code: str, unit_name: str) -> str:
     """``2020_U05_水文环境地质调查院.xlsx``: the short name after the province prefix, safe for any file system."""
     short = re.sub(r"^宁夏回族自治区", "", unit_name)
-    short = re.sub(r'[\\/:*?"<>|\s]+', "_", short)
+    short = re.sub(r'[\\/:*?"<>|\s]+', "_", short)[:_NAME_CHARS]
     return f"{year}_{unit_code}_{short}.xlsx"
 
 
 def write_templates(spec: FormatSpec, year: int, units: Iterable, folder: Path) -> list[Path]:
     """One template per unit (objects with ``code`` and ``name``) in ``folder``; returns the paths written."""
     folder = Path(folder)
-    key = _signing_key(None)
-    paths = []
-    for unit in units:
-        name = getattr(unit, "short_name", "") or unit.name
-        path = folder / template_file_name(year, unit.code, name)
-        paths.append(write_template(spec, year, unit.code, unit.name, path, signing_key=key))
-    return paths
+    targets = [
+        (
+            _UnitRef(unit.code, unit.name),
+            folder / template_file_name(year, unit.code, getattr(unit, "short_name", "") or unit.name),
+        )
+        for unit in units
+    ]
+    return _write_stamped(spec, year, targets, _signing_key(None))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Stamping: the workbook is built once per format and year, each unit's copy gets its identity stamped in
+# --------------------------------------------------------------------------------------------------------------
+# Building and saving a template costs ~0.2 s of CPU, almost all of it in the table sheets, which are the same for
+# every unit; a ministry line distributes to thousands of units. So the package is built once with placeholder
+# identity values and each unit's file is that package with its code, name and signature put in place of the
+# placeholders (and the one row height that depends on the name's length). tests/unit/test_template_stamp.py
+# proves a stamped file equals the one built for the unit directly.
+
+
+@dataclass(frozen=True)
+class _UnitRef:
+    code: str
+    name: str
+
+
+#: The identity fields that differ between units of one year, and their placeholders in the built package.
+_STAMPED = ("unit_code", "unit_name", "signature")
+_PLACEHOLDER = {name: f"DISCLOSURE-STAMP-{name}-9f1c" for name in _STAMPED}
+
+
+def _xml_text(value: str, member: str) -> bytes:
+    """``value`` as openpyxl writes element text in package member ``member``: XML-escaped; in worksheets
+    non-ASCII as character references, elsewhere UTF-8."""
+    from xml.sax.saxutils import escape
+
+    if member.startswith("xl/worksheets/"):
+        return escape(value).encode("ascii", "xmlcharrefreplace")
+    return escape(value).encode()
+
+
+def _stampable(unit: _UnitRef) -> bool:
+    """Values a plain text substitution reproduces exactly (openpyxl marks leading or trailing spaces and
+    rejects control characters: such a unit's template is built in full, which says what is wrong)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return all(v == v.strip() and not ILLEGAL_CHARACTERS_RE.search(v) for v in (unit.code, unit.name))
+
+
+def _instruction_row(spec: FormatSpec, identity: Mapping[str, str]) -> tuple[int, str]:
+    """The 填报说明 row that names the unit (1-based) and its text for ``identity``."""
+    for i, (_, text) in enumerate(_instruction_lines(spec, identity), start=1):
+        if identity["unit_name"] in text:
+            return i, text
+    raise AssertionError("the instructions name the unit")  # the layout contract of _instruction_lines
+
+
+def _write_stamped(spec: FormatSpec, year: int, targets: list[tuple[_UnitRef, Path]], key: str) -> list[Path]:
+    import io
+    import zipfile
+
+    placeholder = {**_identity(spec, year, "", "", key), **_PLACEHOLDER}
+    wb = _build(spec, placeholder)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as package:
+        members = [(info, package.read(info)) for info in package.infolist()]
+    sheet_of = {ws.title: f"xl/worksheets/sheet{i}.xml" for i, ws in enumerate(wb.worksheets, start=1)}
+    row, _ = _instruction_row(spec, placeholder)
+    written = []
+    for unit, path in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not _stampable(unit):
+            build_template(spec, year, unit.code, unit.name, signing_key=key).save(path)
+            written.append(path)
+            continue
+        identity = _identity(spec, year, unit.code, unit.name, key)
+        height = 18 * line_count(_instruction_row(spec, identity)[1], _INSTRUCTIONS_WIDTH)
+        tmp = path.with_name(f".stamp-{os.getpid()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+            for info, data in members:
+                if b"DISCLOSURE-STAMP-" in data:
+                    for name in _STAMPED:
+                        data = data.replace(
+                            _PLACEHOLDER[name].encode(), _xml_text(identity[name], info.filename)
+                        )
+                if info.filename == sheet_of[INSTRUCTIONS_SHEET]:
+                    data = re.sub(
+                        rb'(<row r="%d"[^>]*? ht=")[^"]*(")' % row, rb"\g<1>%d\g<2>" % height, data, count=1
+                    )
+                out.writestr(info, data)
+        tmp.replace(path)  # a unit never finds half a template in the outbox
+        written.append(path)
+    return written
 
 
 # --------------------------------------------------------------------------------------------------------------
