@@ -155,16 +155,25 @@ def authenticate(
 
 
 def unit_portal_link(
-    year: int, unit: str, deadline: datetime, *, store_url: str | None = None, actor: str = "distribute"
+    year: int,
+    unit: str,
+    deadline: datetime,
+    *,
+    store: Store | None = None,
+    store_url: str | None = None,
+    actor: str = "distribute",
 ) -> str | None:
-    """The URL a unit's cover note carries (issuing its first link when needed, in the store at ``store_url``,
-    default: the configured one), or None when no portal is deployed (``DISCLOSURE_PORTAL_URL`` unset) or the
-    admin has revoked the unit's link."""
+    """The URL a unit's cover note carries (issuing its first link when needed, in ``store``, else the store at
+    ``store_url``, default: the configured one), or None when no portal is deployed (``DISCLOSURE_PORTAL_URL``
+    unset) or the admin has revoked the unit's link. Distributing to many units passes one open store."""
     from disclosure.settings import get_settings
 
     settings = get_settings()
     if settings.portal_url is None:
         return None
+    if store is not None:
+        link = current_link(store, year, unit, deadline=deadline, keys=settings.secret_keys, actor=actor)
+        return link.url(settings.portal_url) if link else None
     store = (
         Store.from_url(store_url, archive_dir=settings.archive)
         if store_url

@@ -13,10 +13,11 @@ SUMMARY_LIMIT = 20
 
 
 def cover_note(
-    plan: RunPlan, unit, registry, template: Path, *, store_url: str | None = None
+    plan: RunPlan, unit, registry, template: Path, *, store=None, store_url: str | None = None
 ) -> tuple[str, str]:
     """Subject and body of the Chinese note sent with a unit's template (``templates/cover_note.txt.j2``);
-    with a portal deployed, the unit's link (issued in the store at ``store_url``, default: the configured one)."""
+    with a portal deployed, the unit's link (issued in the open ``store``, else the store at ``store_url``,
+    default: the configured one)."""
     from disclosure.formats import load_spec
     from disclosure.portal.links import unit_portal_link
     from disclosure.report.environment import get_environment
@@ -33,7 +34,7 @@ def cover_note(
             deadline=deadline.date(),
             attachment=template.name,
             spec=load_spec(plan.format_version),
-            portal_link=unit_portal_link(plan.year, unit.code, deadline, store_url=store_url),
+            portal_link=unit_portal_link(plan.year, unit.code, deadline, store=store, store_url=store_url),
         )
     )
     return subject, body

@@ -53,12 +53,16 @@ def distribute(
     folder = get_settings().outbox(plan.year)
     folder.mkdir(parents=True, exist_ok=True)
     paths = write_templates(load_spec(plan.format_version), plan.year, units, folder)
-    for unit, path in zip(units, paths, strict=True):
-        subject, body = cover_note(plan, unit, registry, path, store_url=store_url)
-        if send is None:
-            log.info("未配置邮件服务，未发送。%s → %s <%s>\n%s", path.name, unit.name, unit.email, body)
-        else:
-            send(unit, path, subject, body)
+    store = open_store(store_url)  # one store for every unit's portal link
+    try:
+        for unit, path in zip(units, paths, strict=True):
+            subject, body = cover_note(plan, unit, registry, path, store=store)
+            if send is None:
+                log.info("未配置邮件服务，未发送。%s → %s <%s>\n%s", path.name, unit.name, unit.email, body)
+            else:
+                send(unit, path, subject, body)
+    finally:
+        store.dispose()
     templates = {unit.code: str(path) for unit, path in zip(units, paths, strict=True)}
     return [{**u.to_dict(), "template": templates.get(u.code)} for u in plan.units]
 
