@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -496,9 +496,8 @@ class Store:
         """These submissions, in the order asked, in one query (:class:`StoreError` names an unknown one)."""
         ids = list(submission_ids)
         with self.session() as session:
-            rows = {
-                row.id: row for row in session.scalars(select(Submission).where(Submission.id.in_(set(ids))))
-            }
+            query = select(*_SUBMISSIONS.c).where(_SUBMISSIONS.c.id.in_(set(ids)))
+            rows = {row.id: row for row in session.execute(query)}
             _require_known(ids, rows)
             return [SubmissionInfo.of(rows[i]) for i in ids]
 
@@ -628,6 +627,7 @@ class Store:
             subs = _locked_submissions(conn, [submission_id for submission_id, _ in batch])
             current = _current_ids(conn, {(subs[i].year, subs[i].unit) for i, _ in batch})
             status = {row.id: SubmissionStatus(row.status) for row in subs.values()}
+            accepted_at = _bound(conn, _FIGURES.c.accepted_at, now)
             accepted: dict[tuple[int, str], list[int]] = {}
             rows: dict[int, list[dict[str, Any]]] = {}
             try:
@@ -636,8 +636,11 @@ class Store:
                     key = (sub.year, sub.unit)
                     if status[sub.id] is SubmissionStatus.ACCEPTED and current.get(key) == sub.id:
                         continue  # a re-run: already current, nothing to do
-                    _check_acceptable(sub, status[sub.id], figures, subs.get(current.get(key, -1)))
-                    rows[sub.id] = _figure_rows(sub, figures, now)
+                    current_id = current.get(key)
+                    _check_acceptable(
+                        sub, status[sub.id], subs[current_id] if current_id is not None else None
+                    )
+                    rows[sub.id] = _figure_rows(sub, figures, accepted_at)
                     status[sub.id], current[key] = SubmissionStatus.ACCEPTED, sub.id
                     accepted.setdefault(key, []).append(sub.id)
             except (StoreError, TypeError, ValueError) as exc:
@@ -953,19 +956,6 @@ def _current_query(year: int):
     )
 
 
-def _check_figures(submission: Row[Any], figures: list[Figure]) -> None:
-    seen: set[tuple[str, str, str]] = set()
-    for figure in figures:
-        if figure.year != submission.year or figure.unit != submission.unit:
-            raise StoreError(
-                f"报送 #{submission.id} 属于 {submission.unit} {submission.year} 年，"
-                f"但数据 {figure.table}/{figure.row}/{figure.column} 标为 {figure.unit} {figure.year} 年"
-            )
-        if figure.key in seen:
-            raise StoreError(f"报送 #{submission.id} 的数据中 {'/'.join(figure.key)} 重复出现")
-        seen.add(figure.key)
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -1116,16 +1106,13 @@ def _current_ids(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tupl
     return out
 
 
-def _check_acceptable(
-    sub: Row[Any], status: SubmissionStatus, figures: list[Figure], current: Row[Any] | None
-) -> None:
-    """Raise unless ``sub`` may become its unit's current return: it passed (or was accepted before), its
-    figures are its own, and it is not older than the one current."""
+def _check_acceptable(sub: Row[Any], status: SubmissionStatus, current: Row[Any] | None) -> None:
+    """Raise unless ``sub`` may become its unit's current return: it passed (or was accepted before) and is not
+    older than the one current."""
     if status not in (SubmissionStatus.PASSED, SubmissionStatus.ACCEPTED):
         raise StoreError(
             f"报送 #{sub.id}（{sub.original_name}）状态为“{status.label}”，只有校验通过的报送才能采用"
         )
-    _check_figures(sub, figures)
     if current is not None and (current.received_at, current.id) > (sub.received_at, sub.id):
         raise StoreError(
             f"{sub.unit} {sub.year} 年已采用较新的报送 #{current.id}"
@@ -1133,28 +1120,46 @@ def _check_acceptable(
         )
 
 
-def _figure_rows(sub: Row[Any], figures: list[Figure], now: datetime) -> list[dict[str, Any]]:
+#: The columns of a figure row, in the order ``_figure_rows`` gives them.
+_FIGURE_COLUMNS = (
+    "year",
+    "unit",
+    "table_id",
+    "row_id",
+    "column_id",
+    "value",
+    "value_type",
+    "submission_id",
+    "sheet",
+    "cell",
+    "accepted_at",
+    "superseded_at",
+)
+
+
+def _figure_rows(sub: Row[Any], figures: list[Figure], accepted_at: Any) -> list[tuple[Any, ...]]:
+    """A submission's figures as driver-ready rows to insert (``_FIGURE_COLUMNS``; ``accepted_at`` already bound
+    by its column type, see ``_bound``), checked on the way: each is the submission's unit's and year's, no key
+    twice, every value exact (``encode_value``); else an error naming the submission."""
+    year, unit, submission_id = sub.year, sub.unit, sub.id
+    seen: set[tuple[str, str, str]] = set()
     rows = []
     for figure in figures:
+        key = (figure.table, figure.row, figure.column)
+        if figure.year != year or figure.unit != unit:
+            raise StoreError(
+                f"报送 #{submission_id} 属于 {unit} {year} 年，"
+                f"但数据 {'/'.join(key)} 标为 {figure.unit} {figure.year} 年"
+            )
+        if key in seen:
+            raise StoreError(f"报送 #{submission_id} 的数据中 {'/'.join(key)} 重复出现")
+        seen.add(key)
         try:
             value, value_type = encode_value(figure.value)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"报送 #{sub.id} 的数据 {'/'.join(figure.key)}：{exc}") from exc
+            raise type(exc)(f"报送 #{submission_id} 的数据 {'/'.join(key)}：{exc}") from exc
         rows.append(
-            {
-                "year": sub.year,
-                "unit": sub.unit,
-                "table_id": figure.table,
-                "row_id": figure.row,
-                "column_id": figure.column,
-                "value": value,
-                "value_type": value_type,
-                "submission_id": sub.id,
-                "sheet": figure.sheet,
-                "cell": figure.cell,
-                "accepted_at": now,
-                "superseded_at": None,
-            }
+            (year, unit, *key, value, value_type, submission_id, figure.sheet, figure.cell, accepted_at, None)
         )
     return rows
 
@@ -1162,7 +1167,7 @@ def _figure_rows(sub: Row[Any], figures: list[Figure], now: datetime) -> list[di
 def _write_acceptance(
     conn: Connection,
     accepted: Mapping[tuple[int, str], list[int]],
-    rows: Mapping[int, list[dict[str, Any]]],
+    rows: Mapping[int, list[tuple[Any, ...]]],
     now: datetime,
 ) -> None:
     """Supersede the units' current figures, insert the new ones (in the order accepted; of a unit accepted
@@ -1174,12 +1179,10 @@ def _write_acceptance(
             .values(superseded_at=now)
         )
     earlier = {i for ids in accepted.values() for i in ids[:-1]}
-    figure_rows: list[dict[str, Any]] = []
+    superseded_at = _bound(conn, _FIGURES.c.superseded_at, now)
+    figure_rows: list[tuple[Any, ...]] = []
     for submission_id, part in rows.items():
-        if submission_id in earlier:
-            for row in part:
-                row["superseded_at"] = now
-        figure_rows.extend(part)
+        figure_rows.extend([(*row[:-1], superseded_at) for row in part] if submission_id in earlier else part)
     _insert_figures(conn, figure_rows)
     conn.execute(
         update(_SUBMISSIONS)
@@ -1188,21 +1191,35 @@ def _write_acceptance(
     )
 
 
-def _insert_figures(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _insert_figures(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _copy_rows(conn, _FIGURES, rows)
+        _copy_rows(conn, _FIGURES, _FIGURE_COLUMNS, rows)
     else:
-        conn.execute(insert(_FIGURES), rows)
+        _insert_tuples(conn, _FIGURES, _FIGURE_COLUMNS, rows)
 
 
-def _copy_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+def _bound(conn: Connection, column: Any, value: Any) -> Any:
+    """``value`` as the driver gets it for ``column`` (its type's bind processing: a timestamp in UTC, as text on
+    SQLite), so rows of driver-ready values need no processing per row."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return value if process is None or value is None else process(value)
+
+
+def _insert_tuples(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Core's INSERT of ``columns`` into ``table``, run as one driver ``executemany`` of driver-ready tuples
+    (the only values a type processes, the timestamps, come bound: ``_bound``)."""
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+    assert compiled.positiontup == list(columns), "a positional paramstyle, parameters in column order"
+    conn.exec_driver_sql(str(compiled), rows)
+
+
+def _copy_rows(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL ``COPY … FROM STDIN`` of ``rows`` (text format), in the connection's transaction."""
-    columns = list(rows[0])
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(_copy_field(row[c]) for c in columns))
+        buffer.write("\t".join(map(_copy_field, row)))
         buffer.write("\n")
     buffer.seek(0)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -1218,10 +1235,8 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _copy_field(value: Any) -> str:
     if value is None:
         return "\\N"
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("store timestamps must be timezone-aware")
-        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime):  # bound by its column type: in UTC (see ``_bound``)
+        return value.isoformat()
     return str(value).translate(_COPY_ESCAPES)
 
 

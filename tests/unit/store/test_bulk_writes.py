@@ -210,3 +210,22 @@ def test_submissions_by_id_keeps_the_order_asked_and_names_unknown_ones(store: S
     assert [s.id for s in store.submissions_by_id([ids[1], ids[0], ids[1]])] == [ids[1], ids[0], ids[1]]
     with pytest.raises(StoreError, match="报送记录 #999998、#999999 不存在"):
         store.submissions_by_id([ids[0], 999_998, 999_999])
+
+
+def test_bulk_timestamps_are_stored_as_the_store_stores_every_timestamp(store: Store, passed, spec2021):
+    """The figures' ``accepted_at`` is bound once per batch (not per row): stored exactly as SQLAlchemy stores a
+    timestamp anywhere else, here the submission's ``status_changed_at`` written in the same transaction."""
+    from sqlalchemy import text
+
+    submission_id = passed("U01", "a")
+    store.accept_many([(submission_id, as_figures(YEAR, "U01", unit_values(spec2021, 1), spec2021))])
+    with store.engine.connect() as conn:
+        stamps = conn.execute(
+            text("SELECT DISTINCT CAST(accepted_at AS TEXT) FROM accepted_figures WHERE submission_id = :i"),
+            {"i": submission_id},
+        ).scalars()
+        changed = conn.execute(
+            text("SELECT CAST(status_changed_at AS TEXT) FROM submissions WHERE id = :i"),
+            {"i": submission_id},
+        ).scalar_one()
+    assert list(stamps) == [changed]
