@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -378,10 +379,16 @@ class Store:
 
     def readings(self, submission_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """The stored readings of these submissions (those that have one), by submission id."""
-        ids = list(submission_ids)
-        with self.session() as session:
-            rows = session.scalars(select(SubmissionReading).where(SubmissionReading.submission_id.in_(ids)))
-            return {row.submission_id: json.loads(row.content) for row in rows}
+        return {i: json.loads(text) for i, text in self.reading_texts(submission_ids).items()}
+
+    def reading_texts(self, submission_ids: Iterable[int]) -> dict[int, str]:
+        """The stored readings as their JSON text, by submission id: for a chunk that decodes one at a time."""
+        reading = SubmissionReading.__table__
+        query = select(reading.c.submission_id, reading.c.content).where(
+            reading.c.submission_id.in_(list(submission_ids))
+        )
+        with self.engine.connect() as conn:
+            return {submission_id: text for submission_id, text in conn.execute(query)}
 
     def reassign(self, submission_id: int, *, unit: str, year: int) -> SubmissionInfo:
         """Count a submission as ``unit``'s return of ``year`` (the admin's decision for a foreign file)."""
@@ -619,7 +626,7 @@ class Store:
         year, figures of another unit, older than the one current …) raises naming it, and nothing of the batch
         is stored. The figures are written with bulk inserts (``COPY`` on PostgreSQL), no ORM object per figure.
         """
-        batch = [(submission_id, list(figures)) for submission_id, figures in items]
+        batch = list(items)
         if not batch:
             return []
         now = utcnow()
@@ -629,9 +636,12 @@ class Store:
             status = {row.id: SubmissionStatus(row.status) for row in subs.values()}
             accepted_at = _bound(conn, _FIGURES.c.accepted_at, now)
             accepted: dict[tuple[int, str], list[int]] = {}
-            rows: dict[int, list[dict[str, Any]]] = {}
+            rows: dict[int, list[tuple[Any, ...]]] = {}
+            counts: list[int] = []
             try:
-                for submission_id, figures in batch:
+                for submission_id, given in batch:
+                    figures = list(given)  # read once; an iterable that builds them as it goes saves memory
+                    counts.append(len(figures))
                     sub = subs[submission_id]
                     key = (sub.year, sub.unit)
                     if status[sub.id] is SubmissionStatus.ACCEPTED and current.get(key) == sub.id:
@@ -649,7 +659,7 @@ class Store:
                 raise
             if accepted:
                 _write_acceptance(conn, accepted, rows, now)
-        return [len(figures) for _, figures in batch]
+        return counts
 
     def current_figures(self, year: int) -> dict[str, dict[Cell, Number | None]]:
         """Each unit's current (latest accepted) figures of a year: ``{unit: {Cell: value}}``."""
@@ -1208,11 +1218,20 @@ def _bound(conn: Connection, column: Any, value: Any) -> Any:
 
 
 def _insert_tuples(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Core's INSERT of ``columns`` into ``table``, run as one driver ``executemany`` of driver-ready tuples
-    (the only values a type processes, the timestamps, come bound: ``_bound``)."""
+    """Core's INSERT of ``columns`` into ``table`` with many rows per statement (as SQLAlchemy's
+    "insertmanyvalues" pages them, within the dialect's parameter limit), on driver-ready tuples: the only values
+    a type processes, the timestamps, come bound (``_bound``), so nothing is done per row and column."""
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
     assert compiled.positiontup == list(columns), "a positional paramstyle, parameters in column order"
-    conn.exec_driver_sql(str(compiled), rows)
+    head, _, group = str(compiled).partition(" VALUES ")
+    dialect = conn.dialect
+    page = max(
+        1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // len(columns))
+    )
+    for start in range(0, len(rows), page):
+        part = rows[start : start + page]
+        statement = f"{head} VALUES {', '.join([group] * len(part))}"
+        conn.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
 
 
 def _copy_rows(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

@@ -229,3 +229,15 @@ def test_bulk_timestamps_are_stored_as_the_store_stores_every_timestamp(store: S
             {"i": submission_id},
         ).scalar_one()
     assert list(stamps) == [changed]
+
+
+def test_a_batch_larger_than_one_insert_page_stores_every_figure(store: Store, passed, spec2021):
+    """More figures than one multi-row INSERT holds (SQLite pages them): every unit's figures, none twice."""
+    units = [f"U{i:02d}" for i in range(1, 8)]
+    items = [
+        (passed(u, "a"), as_figures(YEAR, u, unit_values(spec2021, n), spec2021)) for n, u in enumerate(units)
+    ]
+    assert sum(len(figures) for _, figures in items) > store.engine.dialect.insertmanyvalues_page_size
+    store.accept_many(items)
+    assert store.current_figures(YEAR) == {u: unit_values(spec2021, n) for n, u in enumerate(units)}
+    assert len(store.current_figure_records(YEAR)) == sum(len(figures) for _, figures in items)
