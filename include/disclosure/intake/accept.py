@@ -32,6 +32,8 @@ def accept_many(submission_ids: Sequence[int], *, store: Store) -> list[Submissi
     store (``Store.accept_many``), and return them in order. Those already accepted are left as they are. All or
     nothing: one that did not pass, or has no reading, raises :class:`StoreError` naming it, and none is
     accepted."""
+    if not submission_ids:
+        return []
     submissions = store.submissions_by_id(submission_ids)
     todo = list({s.id: s for s in submissions if s.status is not SubmissionStatus.ACCEPTED}.values())
     for submission in todo:

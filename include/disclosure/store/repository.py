@@ -6,6 +6,10 @@ A unit's return goes through 未提交 → 已提交 (``archive_file``) → 校�
 the time the system received them, never by file dates. Nothing is ever deleted: superseded figures, old
 files, refused files and old runs stay; ``audit_events`` says who did what by hand.
 
+A chunk of units takes the same steps with one transaction per step (``record_validations``, ``accept_many``;
+``record_validation``, ``refuse`` and ``accept`` are their one-item case), all or nothing. Findings and figures
+are written with SQLAlchemy Core bulk inserts (figures: ``COPY`` on PostgreSQL), never one ORM object per row.
+
 Methods return frozen dataclasses, never ORM objects, so callers never hold a database session.
 """
 
