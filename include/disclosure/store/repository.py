@@ -26,6 +26,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1221,13 +1222,13 @@ def _bound(conn: Connection, column: Any, value: Any) -> Any:
     return value if process is None or value is None else process(value)
 
 
-def _insert_tuples(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def _insert_tuples(
+    conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
     """Core's INSERT of ``columns`` into ``table`` with many rows per statement (as SQLAlchemy's
     "insertmanyvalues" pages them, within the dialect's parameter limit), on driver-ready tuples: the only values
     a type processes, the timestamps, come bound (``_bound``), so nothing is done per row and column."""
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    assert compiled.positiontup == list(columns), "a positional paramstyle, parameters in column order"
-    head, _, group = str(compiled).partition(" VALUES ")
+    head, group = _insert_sql(conn.dialect, table, columns)
     dialect = conn.dialect
     page = max(
         1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // len(columns))
@@ -1236,6 +1237,15 @@ def _insert_tuples(conn: Connection, table: Any, columns: Sequence[str], rows: l
         part = rows[start : start + page]
         statement = f"{head} VALUES {', '.join([group] * len(part))}"
         conn.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
+
+
+@lru_cache(maxsize=16)
+def _insert_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> tuple[str, str]:
+    """Core's INSERT compiled once per dialect: ``("INSERT INTO t (a, b)", "(?, ?)")``."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    assert compiled.positiontup == list(columns), "a positional paramstyle, parameters in column order"
+    head, _, group = str(compiled).partition(" VALUES ")
+    return head, group
 
 
 def _copy_rows(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
