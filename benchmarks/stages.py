@@ -9,8 +9,14 @@ Stages: ``floor`` (python-calamine reading the same files' values only), ``read`
 intake's own road, exactly as the DAG and the CLI run it: ``receive`` (``intake.receive``: hash, read once,
 archive, record the submission and its reading: SQLite), ``validate`` (``intake.check_many``: identity and one
 batched GX run), ``validate_each`` (``intake.check`` one submission per GX run, on the first ``--each``),
-``store`` (``intake.accept``: the figures become current), ``consolidate`` (sum, save the totals, write the
-bureau's workbook), ``render`` (docx, html, xlsx, csv, json).
+``store`` (``intake.accept_many``: the passed returns' figures become current in one transaction, bulk writes, as
+a chunk of units does), ``store_each`` (``intake.accept`` one submission at a time, as a unit task does; not part
+of ``make bench``'s sequence: run it instead of ``store`` on a copy of the work folder), ``consolidate`` (sum, save
+the totals, write the bureau's workbook), ``render`` (docx, html, xlsx, csv, json).
+
+``BENCH_STORE_URL`` runs a stage against another store (a throw-away PostgreSQL database): when that store is
+empty, the work folder's SQLite store is copied into it first (untimed), so the stage starts from the same
+submissions, readings and findings.
 """
 
 from __future__ import annotations
@@ -52,9 +58,12 @@ class Stage:
         from disclosure.store import Store
 
         # BENCH_STORE_URL: the same stage against another store (make bench: a throw-away PostgreSQL database)
-        url = os.environ.get("BENCH_STORE_URL") or f"sqlite:///{self.work / 'store.db'}"
+        local = f"sqlite:///{self.work / 'store.db'}"
+        url = os.environ.get("BENCH_STORE_URL") or local
         store = Store.from_url(url, archive_dir=self.work / "archive")
         store.upgrade()
+        if url != local and (self.work / "store.db").is_file():
+            _copy_into_empty(local, store)
         return store
 
     def save(self, name: str, value: object) -> None:
@@ -64,6 +73,31 @@ class Stage:
     def load(self, name: str) -> object:
         with open(self.work / f"{name}.pickle", "rb") as fh:
             return pickle.load(fh)
+
+
+def _copy_into_empty(source_url: str, store) -> None:
+    """Copy every table of the store at ``source_url`` into ``store`` when it has no submissions yet (PostgreSQL:
+    the id sequences then continue after the copied ids)."""
+    from sqlalchemy import func, insert, select, text
+
+    from disclosure.store.engine import make_engine
+    from disclosure.store.schema import Base, Submission
+
+    with store.engine.connect() as conn:
+        if conn.scalar(select(func.count()).select_from(Submission.__table__)):
+            return
+    source = make_engine(source_url)
+    with source.connect() as src, store.engine.begin() as dst:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in src.execute(select(table))]
+            for start in range(0, len(rows), 10_000):
+                dst.execute(insert(table), rows[start : start + 10_000])
+            if dst.dialect.name == "postgresql" and "id" in table.c and rows:
+                dst.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
+                    {"n": max(r["id"] for r in rows)},
+                )
+    source.dispose()
 
 
 def _floor(stage: Stage) -> Callable[[], None]:
@@ -146,30 +180,33 @@ def _previous_year_accepted(stage: Stage, store) -> None:
     if not previous or store.current_figures(stage.year - 1):
         return
     from disclosure.figures import Figure
+    from disclosure.store import ValidationOutcome
 
     stub = stage.work / "previous-year.txt"
     stub.write_text("previous year")
-    for unit, values in previous.items():
-        sub = store.archive_file(stub, year=stage.year - 1, unit=unit)
-        store.record_validation(sub.id, [])
-        figures = [Figure(stage.year - 1, unit, c.table, c.row, c.column, v) for c, v in values.items()]
-        store.accept(sub.id, figures)
+    subs = {unit: store.archive_file(stub, year=stage.year - 1, unit=unit).id for unit in previous}
+    store.record_validations(ValidationOutcome(i) for i in subs.values())
+    store.accept_many(
+        (subs[unit], [Figure(stage.year - 1, unit, c.table, c.row, c.column, v) for c, v in values.items()])
+        for unit, values in previous.items()
+    )
 
 
-def _store(stage: Stage) -> Callable[[], None]:
-    from disclosure.intake import accept
+def _store(stage: Stage, *, each: bool) -> Callable[[], None]:
+    from disclosure.intake import accept, accept_many
     from disclosure.store import SubmissionStatus
 
     ids = stage.load("ids")
     store = stage.store()
 
     def run() -> None:
-        accepted = 0
-        for submission_id in ids:
-            if store.submission(submission_id).status is SubmissionStatus.PASSED:
+        passed = [s.id for s in store.submissions_by_id(ids) if s.status is SubmissionStatus.PASSED]
+        if each:
+            for submission_id in passed:
                 accept(submission_id, store=store)
-                accepted += 1
-        stage.extra["accepted"] = accepted
+        else:
+            accept_many(passed, store=store)
+        stage.extra["accepted"] = len(passed)
 
     return run
 
@@ -222,7 +259,8 @@ STAGES: dict[str, tuple[Callable[[Stage], Callable[[], None]], Callable[[Stage],
     "receive": (_receive, _after_receive),
     "validate": (lambda s: _validate(s, each=False), None),
     "validate_each": (lambda s: _validate(s, each=True), None),
-    "store": (_store, None),
+    "store": (lambda s: _store(s, each=False), None),
+    "store_each": (lambda s: _store(s, each=True), None),
     "consolidate": (_consolidate, _after_consolidate),
     "render": (_render, None),
 }

@@ -17,8 +17,9 @@ receive → check → accept, each keyed by submission id, used by the DAG, the 
     in one Great Expectations run: 校验未通过 or 已通过, findings stored with the submission, a feedback workbook
     (``CheckResult.feedback``) written when ``feedback_dir`` is given.
 
-``accept(submission_id, *, store) -> SubmissionInfo``
-    A submission that passed becomes its unit's current return (已采用), from the figures read at receipt.
+``accept(submission_id, *, store) -> SubmissionInfo`` / ``accept_many(ids, *, store) -> list[SubmissionInfo]``
+    A submission that passed becomes its unit's current return (已采用), from the figures read at receipt; many
+    (a chunk of units) in one transaction with bulk writes, all or nothing.
 
 ``accept_by_hand(submission_id, *, unit, reason, actor, store, registry)``
     The admin counts an unsigned or foreign file as one unit's return; recorded in the audit trail (who, why),
@@ -29,7 +30,7 @@ receive → check → accept, each keyed by submission id, used by the DAG, the 
 ``acceptance_blockers(findings)``: the one rule of what blocks acceptance.
 """
 
-from disclosure.intake.accept import accept, accept_by_hand, accept_checked, take_in
+from disclosure.intake.accept import accept, accept_by_hand, accept_checked, accept_many, take_in
 from disclosure.intake.check import (
     MANUAL_ACCEPTANCE,
     CheckResult,
@@ -52,6 +53,7 @@ __all__ = [
     "accept",
     "accept_by_hand",
     "accept_checked",
+    "accept_many",
     "acceptance_blockers",
     "check",
     "check_many",

@@ -4,11 +4,13 @@ admin's acceptance by hand of a file that is unsigned or another unit's, recorde
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from disclosure.errors import StoreError
+from disclosure.figures import Figure
 from disclosure.intake.check import MANUAL_ACCEPTANCE, CheckResult, check_many, figures_of
 from disclosure.intake.reading import Reading
 from disclosure.intake.receive import receive
@@ -21,28 +23,47 @@ log = logging.getLogger(__name__)
 def accept(submission_id: int, *, store: Store) -> SubmissionInfo:
     """Make a submission that passed its check its unit's current return (已采用); idempotent. The figures
     are the ones read when the file was received. Raises :class:`StoreError` for one that did not pass."""
-    submission = store.submission(submission_id)
-    if submission.status is SubmissionStatus.ACCEPTED:
-        return submission
-    if submission.status is not SubmissionStatus.PASSED:
-        raise StoreError(
-            f"报送 #{submission_id}（{submission.original_name}）状态为“{submission.status.label}”，"
-            "只有校验通过的报送才能采用"
-        )
-    data = store.readings([submission_id]).get(submission_id)
-    if data is None:
-        raise StoreError(f"报送 #{submission_id} 没有读取记录，请先校验")
-    count = store.accept(submission_id, figures_of(Reading.from_json(data), submission))
-    log.info("%s：已采用 %d 个数据（报送 #%s）", submission.unit, count, submission_id)
-    return store.submission(submission_id)
+    [submission] = accept_many([submission_id], store=store)
+    return submission
+
+
+def accept_many(submission_ids: Sequence[int], *, store: Store) -> list[SubmissionInfo]:
+    """Accept many submissions (a chunk of units) as :func:`accept` accepts one, in one transaction of the
+    store (``Store.accept_many``), and return them in order. Those already accepted are left as they are. All or
+    nothing: one that did not pass, or has no reading, raises :class:`StoreError` naming it, and none is
+    accepted."""
+    if not submission_ids:
+        return []
+    submissions = store.submissions_by_id(submission_ids)
+    todo = list({s.id: s for s in submissions if s.status is not SubmissionStatus.ACCEPTED}.values())
+    for submission in todo:
+        if submission.status is not SubmissionStatus.PASSED:
+            raise StoreError(
+                f"报送 #{submission.id}（{submission.original_name}）状态为“{submission.status.label}”，"
+                "只有校验通过的报送才能采用"
+            )
+    readings = store.reading_texts([s.id for s in todo])
+    for submission in todo:
+        if submission.id not in readings:
+            raise StoreError(f"报送 #{submission.id} 没有读取记录，请先校验")
+    counts = store.accept_many([(s.id, _figures(readings[s.id], s)) for s in todo])
+    for submission, count in zip(todo, counts, strict=True):
+        log.info("%s：已采用 %d 个数据（报送 #%s）", submission.unit, count, submission.id)
+    return store.submissions_by_id(submission_ids) if todo else submissions
+
+
+def _figures(reading: str, submission: SubmissionInfo) -> Iterator[Figure]:
+    """The figures to accept from a stored reading, decoded only when the store takes them: a chunk's readings
+    are decoded one at a time, never all at once (200 figures a return: less to hold, less to collect)."""
+    yield from figures_of(Reading.from_json(json.loads(reading)), submission)
 
 
 def accept_checked(results: Iterable[CheckResult], *, store: Store) -> None:
-    """Accept every result whose check passed (sets ``accepted``)."""
-    for result in results:
-        if result.passed and not result.accepted:
-            result.submission = accept(result.id, store=store)
-            result.accepted = True
+    """Accept every result whose check passed (sets ``accepted``), all in one transaction."""
+    todo = [r for r in results if r.passed and not r.accepted]
+    for result, submission in zip(todo, accept_many([r.id for r in todo], store=store), strict=True):
+        result.submission = submission
+        result.accepted = True
 
 
 def take_in(

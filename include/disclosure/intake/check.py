@@ -20,7 +20,7 @@ from disclosure.formats import FormatSpec, Severity, load_spec, spec_for_year
 from disclosure.intake.identity import identity_findings
 from disclosure.intake.reading import Reading, is_current, read_file
 from disclosure.registry import Registry
-from disclosure.store import Store, SubmissionInfo, SubmissionStatus
+from disclosure.store import Store, SubmissionInfo, SubmissionStatus, ValidationOutcome
 from disclosure.validation.findings import READ_RULE, Finding
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def check_many(
 
     registry = registry or load_registry()
     keys = tuple(keys) if keys is not None else get_settings().secret_keys
-    subs = [store.submission(i) for i in submission_ids]
+    subs = store.submissions_by_id(submission_ids)
     readings = _readings(store, subs)
     manual = {
         e.submission_id: e.detail.get("unit")
@@ -117,6 +117,7 @@ def check_many(
     }
     results = [CheckResult(submission=s) for s in subs]
     pending: list[tuple[CheckResult, UnitReturn]] = []
+    settled: list[ValidationOutcome] = []  # unreadable or refused: recorded before the GX run
     for result in results:
         sub, reading = result.submission, readings[result.id]
         file = sub.original_name
@@ -132,7 +133,7 @@ def check_many(
                 _read_rule(problem_finding(p, unit=sub.unit, file=file), reading.fatal)
                 for p in reading.problems
             ]
-            store.record_validation(sub.id, result.findings)
+            settled.append(ValidationOutcome(sub.id, tuple(result.findings)))
             continue
         ret = reading.unit_return
         by_hand = manual.get(sub.id)
@@ -148,7 +149,9 @@ def check_many(
             )
             if refusals:
                 result.findings = refusals
-                store.refuse(sub.id, refusals, signature_verified=verified)
+                settled.append(
+                    ValidationOutcome(sub.id, tuple(refusals), signature_verified=verified, refused=True)
+                )
                 continue
             result.signature_verified = True
         else:
@@ -156,18 +159,23 @@ def check_many(
             ret = _as_return_of(ret, by_hand, sub.year)
             ret.problems = [p for p in ret.problems if p.code not in _IDENTITY_PROBLEMS]
         pending.append((result, ret))
+    store.record_validations(settled)
     _validate(pending, store, format_version, docs_dir)
-    for result, ret in pending:
-        store.record_validation(
+    store.record_validations(
+        ValidationOutcome(
             result.id,
-            result.findings,
+            tuple(result.findings),
             data_docs=result.data_docs,
             signature_verified=result.signature_verified,
         )
-        if feedback_dir is not None and result.findings:
-            result.feedback = _feedback(store, result, ret.unit, feedback_dir)
-    for result in results:
-        result.submission = store.submission(result.id)
+        for result, _ in pending
+    )
+    if feedback_dir is not None:
+        for result, ret in pending:
+            if result.findings:
+                result.feedback = _feedback(store, result, ret.unit, feedback_dir)
+    for result, submission in zip(results, store.submissions_by_id(r.id for r in results), strict=True):
+        result.submission = submission
     return results
 
 
@@ -282,6 +290,11 @@ def _stored_findings(store: Store, sub: SubmissionInfo) -> list[Finding]:
 def figures_of(reading: Reading, submission: SubmissionInfo) -> list[Figure]:
     """The figures to accept for a submission: as read, counted for the submission's unit and year."""
     assert reading.unit_return is not None
-    if submission.unit is None or submission.year is None:
+    unit, year = submission.unit, submission.year
+    if unit is None or year is None:
         return list(reading.unit_return.figures)
-    return [replace(f, unit=submission.unit, year=submission.year) for f in reading.unit_return.figures]
+    # A figure already counted for them is kept as it is: no copy per figure.
+    return [
+        f if (f.unit, f.year) == (unit, year) else replace(f, unit=unit, year=year)
+        for f in reading.unit_return.figures
+    ]

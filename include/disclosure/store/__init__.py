@@ -9,6 +9,7 @@ from disclosure.store.repository import (
     StoredFinding,
     SubmissionInfo,
     TotalsRecord,
+    ValidationOutcome,
     ValidationSummary,
     unit_name,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "SubmissionInfo",
     "SubmissionStatus",
     "TotalsRecord",
+    "ValidationOutcome",
     "ValidationSummary",
     "unit_name",
 ]

@@ -6,6 +6,10 @@ A unit's return goes through 未提交 → 已提交 (``archive_file``) → 校�
 the time the system received them, never by file dates. Nothing is ever deleted: superseded figures, old
 files, refused files and old runs stay; ``audit_events`` says who did what by hand.
 
+A chunk of units takes the same steps with one transaction per step (``record_validations``, ``accept_many``;
+``record_validation``, ``refuse`` and ``accept`` are their one-item case), all or nothing. Findings and figures
+are written with SQLAlchemy Core bulk inserts (figures: ``COPY`` on PostgreSQL), never one ORM object per row.
+
 Methods return frozen dataclasses, never ORM objects, so callers never hold a database session.
 """
 
@@ -13,18 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -147,6 +154,18 @@ class ValidationSummary:
     @property
     def passed(self) -> bool:
         return self.errors == 0
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """One validation to record (``Store.record_validations``): its findings (validator findings or reader
+    ``Problem``s), and whether the file was refused (已拒收) rather than checked."""
+
+    submission_id: int
+    findings: Sequence[Any] = ()
+    data_docs: str | Path | None = None
+    signature_verified: bool | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,10 +384,16 @@ class Store:
 
     def readings(self, submission_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """The stored readings of these submissions (those that have one), by submission id."""
-        ids = list(submission_ids)
-        with self.session() as session:
-            rows = session.scalars(select(SubmissionReading).where(SubmissionReading.submission_id.in_(ids)))
-            return {row.submission_id: json.loads(row.content) for row in rows}
+        return {i: json.loads(text) for i, text in self.reading_texts(submission_ids).items()}
+
+    def reading_texts(self, submission_ids: Iterable[int]) -> dict[int, str]:
+        """The stored readings as their JSON text, by submission id: for a chunk that decodes one at a time."""
+        reading = SubmissionReading.__table__
+        query = select(reading.c.submission_id, reading.c.content).where(
+            reading.c.submission_id.in_(list(submission_ids))
+        )
+        with self.engine.connect() as conn:
+            return {submission_id: text for submission_id, text in conn.execute(query)}
 
     def reassign(self, submission_id: int, *, unit: str, year: int) -> SubmissionInfo:
         """Count a submission as ``unit``'s return of ``year`` (the admin's decision for a foreign file)."""
@@ -479,6 +504,15 @@ class Store:
         with self.session() as session:
             return SubmissionInfo.of(_get_submission(session, submission_id))
 
+    def submissions_by_id(self, submission_ids: Iterable[int]) -> list[SubmissionInfo]:
+        """These submissions, in the order asked, in one query (:class:`StoreError` names an unknown one)."""
+        ids = list(submission_ids)
+        with self.session() as session:
+            query = select(*_SUBMISSIONS.c).where(_SUBMISSIONS.c.id.in_(set(ids)))
+            rows = {row.id: row for row in session.execute(query)}
+            _require_known(ids, rows)
+            return [SubmissionInfo.of(rows[i]) for i in ids]
+
     def submissions(self, year: int | None = None, unit: str | None = None) -> list[SubmissionInfo]:
         """Every submission (optionally of one year and/or unit), oldest first."""
         query = select(Submission).order_by(Submission.received_at, Submission.id)
@@ -515,40 +549,56 @@ class Store:
 
         An already accepted submission keeps its state: re-validating it (a re-run) only adds history.
         """
-        return self._record(submission_id, findings, data_docs, signature_verified, refuse=False)
+        outcome = ValidationOutcome(submission_id, tuple(findings), data_docs, signature_verified)
+        [summary] = self.record_validations([outcome])
+        return summary
 
     def refuse(
         self, submission_id: int, findings: Iterable[Any], *, signature_verified: bool | None = None
     ) -> ValidationSummary:
         """已拒收: the file is not a valid return of the unit it claims (its signature does not verify for it,
         the sender is another unit, an old template …). Records why; touches no figures."""
-        return self._record(submission_id, findings, None, signature_verified, refuse=True)
+        outcome = ValidationOutcome(
+            submission_id, tuple(findings), signature_verified=signature_verified, refused=True
+        )
+        [summary] = self.record_validations([outcome])
+        return summary
 
-    def _record(
-        self,
-        submission_id: int,
-        findings: Iterable[Any],
-        data_docs: str | Path | None,
-        signature_verified: bool | None,
-        *,
-        refuse: bool,
-    ) -> ValidationSummary:
-        rows = [_finding_row(f) for f in findings]
-        with self.session() as session:
-            submission = _get_submission(session, submission_id)
-            run = _add_run(session, rows, data_docs, submission_id=submission.id)
-            if signature_verified is not None:
-                submission.signature_verified = signature_verified
-            if submission.status != SubmissionStatus.ACCEPTED:
-                if refuse:
-                    new_status = SubmissionStatus.REFUSED
-                elif any(blocks_acceptance(r["severity"], r["justified"]) for r in rows):
-                    new_status = SubmissionStatus.REJECTED
-                else:
-                    new_status = SubmissionStatus.PASSED
-                submission.status = new_status.value
-                submission.status_changed_at = utcnow()
-            return _summary(run)
+    def record_validations(self, outcomes: Iterable[ValidationOutcome]) -> list[ValidationSummary]:
+        """Record many submissions' validations (a chunk of units) in one transaction, as
+        ``record_validation`` / ``refuse`` record one: a run with its findings and the resulting state per
+        outcome, in order (a submission named twice ends in the state of its last outcome). All or nothing: an
+        unknown submission or a malformed finding raises :class:`StoreError` naming it, and nothing is recorded.
+        """
+        batch = [(o, [_finding_row(f) for f in o.findings]) for o in outcomes]
+        if not batch:
+            return []
+        now = utcnow()
+        with self.engine.begin() as conn:
+            states = _submission_states(conn, [o.submission_id for o, _ in batch])
+            runs = [_run_row(rows, o.data_docs, now, submission_id=o.submission_id) for o, rows in batch]
+            run_ids = _insert_runs(conn, runs, [rows for _, rows in batch])
+            status: dict[int, SubmissionStatus] = {}
+            verified: dict[int, bool] = {}
+            for outcome, rows in batch:
+                if states[outcome.submission_id] != SubmissionStatus.ACCEPTED:
+                    status[outcome.submission_id] = _validated_status(rows, refused=outcome.refused)
+                if outcome.signature_verified is not None:
+                    verified[outcome.submission_id] = outcome.signature_verified
+            for value, ids in _grouped(status).items():
+                conn.execute(
+                    update(_SUBMISSIONS)
+                    .where(_SUBMISSIONS.c.id.in_(ids))
+                    .values(status=value.value, status_changed_at=now)
+                )
+            for flag, ids in _grouped(verified).items():
+                conn.execute(
+                    update(_SUBMISSIONS).where(_SUBMISSIONS.c.id.in_(ids)).values(signature_verified=flag)
+                )
+        return [
+            _summary_of(run_id, run, rows)
+            for run_id, run, (_, rows) in zip(run_ids, runs, batch, strict=True)
+        ]
 
     def latest_validation(self, submission_id: int) -> ValidationSummary | None:
         with self.session() as session:
@@ -569,75 +619,52 @@ class Store:
         history), the new ones inserted, the submission marked 已采用. Returns the number of figures stored.
         Refused for a submission that failed validation or is older than the one already current.
         """
-        figures = list(figures)
-        with self.session() as session:
-            submission = _get_submission(session, submission_id)
-            if submission.year is None or submission.unit is None:
-                raise StoreError(
-                    f"报送 #{submission_id}（{submission.original_name}）的单位或年度未知，不能采用"
-                )
-            # PostgreSQL: accepts of one unit's returns run one after the other (each sees the other's result).
-            session.execute(
-                select(Submission.id)
-                .where(Submission.year == submission.year, Submission.unit == submission.unit)
-                .order_by(Submission.id)
-                .with_for_update()
-            )
-            session.refresh(submission)
-            if submission.status == SubmissionStatus.ACCEPTED:
-                current = _current_submission_id(session, submission.year, submission.unit)
-                if current == submission.id:
-                    return len(figures)  # a re-run: already current, nothing to do
-            elif submission.status != SubmissionStatus.PASSED:
-                raise StoreError(
-                    f"报送 #{submission_id}（{submission.original_name}）状态为"
-                    f"“{SubmissionStatus(submission.status).label}”，只有校验通过的报送才能采用"
-                )
-            _check_figures(submission, figures)
-            current_id = _current_submission_id(session, submission.year, submission.unit)
-            if current_id is not None:
-                current = session.get(Submission, current_id)
-                assert current is not None
-                if (current.received_at, current.id) > (submission.received_at, submission.id):
-                    raise StoreError(
-                        f"{submission.unit} {submission.year} 年已采用较新的报送 #{current.id}"
-                        f"（{current.original_name}），不能再采用较早的报送 #{submission.id}"
+        [count] = self.accept_many([(submission_id, figures)])
+        return count
+
+    def accept_many(self, items: Iterable[tuple[int, Iterable[Figure]]]) -> list[int]:
+        """Accept many validated submissions (a chunk of units) in one transaction, each as ``accept`` accepts
+        one, in order; returns each one's number of figures (one already current: a re-run, nothing to do).
+
+        A unit with several submissions in the batch ends with the last one's figures current, the earlier
+        ones' kept as history. All or nothing: a submission that cannot be accepted (not passed, unknown unit or
+        year, figures of another unit, older than the one current …) raises naming it, and nothing of the batch
+        is stored. The figures are written with bulk inserts (``COPY`` on PostgreSQL), no ORM object per figure.
+        """
+        batch = list(items)
+        if not batch:
+            return []
+        now = utcnow()
+        with self.engine.begin() as conn:
+            subs = _locked_submissions(conn, [submission_id for submission_id, _ in batch])
+            current = _current_ids(conn, {(subs[i].year, subs[i].unit) for i, _ in batch})
+            status = {row.id: SubmissionStatus(row.status) for row in subs.values()}
+            accepted_at = _bound(conn, _FIGURES.c.accepted_at, now)
+            accepted: dict[tuple[int, str], list[int]] = {}
+            rows: dict[int, list[tuple[Any, ...]]] = {}
+            counts: list[int] = []
+            try:
+                for submission_id, given in batch:
+                    figures = list(given)  # read once; an iterable that builds them as it goes saves memory
+                    counts.append(len(figures))
+                    sub = subs[submission_id]
+                    key = (sub.year, sub.unit)
+                    if status[sub.id] is SubmissionStatus.ACCEPTED and current.get(key) == sub.id:
+                        continue  # a re-run: already current, nothing to do
+                    current_id = current.get(key)
+                    _check_acceptable(
+                        sub, status[sub.id], subs[current_id] if current_id is not None else None
                     )
-            now = utcnow()
-            session.execute(
-                update(AcceptedFigure)
-                .where(
-                    AcceptedFigure.year == submission.year,
-                    AcceptedFigure.unit == submission.unit,
-                    AcceptedFigure.superseded_at.is_(None),
-                )
-                .values(superseded_at=now)
-            )
-            # Flush the supersession before inserting: the partial unique index allows one current figure.
-            session.flush()
-            rows = []
-            for figure in figures:
-                value, value_type = encode_value(figure.value)
-                rows.append(
-                    {
-                        "year": submission.year,
-                        "unit": submission.unit,
-                        "table_id": figure.table,
-                        "row_id": figure.row,
-                        "column_id": figure.column,
-                        "value": value,
-                        "value_type": value_type,
-                        "submission_id": submission.id,
-                        "sheet": figure.sheet,
-                        "cell": figure.cell,
-                        "accepted_at": now,
-                    }
-                )
-            if rows:
-                session.execute(insert(AcceptedFigure), rows)
-            submission.status = SubmissionStatus.ACCEPTED.value
-            submission.status_changed_at = now
-            return len(figures)
+                    rows[sub.id] = _figure_rows(sub, figures, accepted_at)
+                    status[sub.id], current[key] = SubmissionStatus.ACCEPTED, sub.id
+                    accepted.setdefault(key, []).append(sub.id)
+            except (StoreError, TypeError, ValueError) as exc:
+                if len(batch) > 1:
+                    exc.add_note(f"本批 {len(batch)} 份报送均未采用（全部或全不）")
+                raise
+            if accepted:
+                _write_acceptance(conn, accepted, rows, now)
+        return counts
 
     def current_figures(self, year: int) -> dict[str, dict[Cell, Number | None]]:
         """Each unit's current (latest accepted) figures of a year: ``{unit: {Cell: value}}``."""
@@ -786,9 +813,11 @@ class Store:
                     }
                 )
             if rows:
-                session.execute(insert(Total), rows)
+                session.connection().execute(insert(Total.__table__), rows)
             if findings is not None:
-                _add_run(session, [_finding_row(f) for f in findings], data_docs, consolidation_run_id=run.id)
+                found = [_finding_row(f) for f in findings]
+                runs = [_run_row(found, data_docs, utcnow(), consolidation_run_id=run.id)]
+                _insert_runs(session.connection(), runs, [found])
             return run.id
 
     def latest_totals(self, year: int) -> TotalsRecord | None:
@@ -916,20 +945,22 @@ def _get_submission(session: Session, submission_id: int) -> Submission:
     return row
 
 
-def _current_submission_ids(session: Session, year: int, unit: str | None = None) -> dict[str, int]:
-    """Each unit's (or one unit's) submission whose figures are current: its newest accepted one."""
+def _current_submission_ids(
+    session: Session | Connection, year: int, units: Collection[str] | None = None
+) -> dict[str, int]:
+    """Each unit's (or these units') submission whose figures are current: its newest accepted one."""
     query = (
         select(AcceptedFigure.unit, func.max(AcceptedFigure.submission_id))
         .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
         .group_by(AcceptedFigure.unit)
     )
-    if unit is not None:
-        query = query.where(AcceptedFigure.unit == unit)
+    if units is not None:
+        query = query.where(AcceptedFigure.unit.in_(list(units)))
     return {code: submission_id for code, submission_id in session.execute(query)}
 
 
 def _current_submission_id(session: Session, year: int, unit: str) -> int | None:
-    return _current_submission_ids(session, year, unit).get(unit)
+    return _current_submission_ids(session, year, [unit]).get(unit)
 
 
 def _current_query(year: int):
@@ -938,19 +969,6 @@ def _current_query(year: int):
         .where(AcceptedFigure.year == year, AcceptedFigure.superseded_at.is_(None))
         .order_by(AcceptedFigure.unit, AcceptedFigure.id)
     )
-
-
-def _check_figures(submission: Submission, figures: list[Figure]) -> None:
-    seen: set[tuple[str, str, str]] = set()
-    for figure in figures:
-        if figure.year != submission.year or figure.unit != submission.unit:
-            raise StoreError(
-                f"报送 #{submission.id} 属于 {submission.unit} {submission.year} 年，"
-                f"但数据 {figure.table}/{figure.row}/{figure.column} 标为 {figure.unit} {figure.year} 年"
-            )
-        if figure.key in seen:
-            raise StoreError(f"报送 #{submission.id} 的数据中 {'/'.join(figure.key)} 重复出现")
-        seen.add(figure.key)
 
 
 def _text(value: Any) -> str | None:
@@ -994,30 +1012,6 @@ def _finding_row(finding: Any) -> dict[str, Any]:
     }
 
 
-def _add_run(
-    session: Session,
-    rows: list[dict[str, Any]],
-    data_docs: str | Path | None,
-    *,
-    submission_id: int | None = None,
-    consolidation_run_id: int | None = None,
-) -> ValidationRun:
-    run = ValidationRun(
-        submission_id=submission_id,
-        consolidation_run_id=consolidation_run_id,
-        started_at=utcnow(),
-        data_docs=None if data_docs is None else str(data_docs),
-        error_count=sum(1 for r in rows if r["severity"] == "error"),
-        warning_count=sum(1 for r in rows if r["severity"] == "warning"),
-    )
-    session.add(run)
-    session.flush()
-    for row in rows:
-        session.add(FindingRecord(run_id=run.id, **row))
-    session.flush()
-    return run
-
-
 def _summary(run: ValidationRun) -> ValidationSummary:
     return ValidationSummary(
         run_id=run.id,
@@ -1059,6 +1053,286 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(",") if part)
 
 
+# ---- bulk writes (SQLAlchemy Core: no ORM object per row) -------------------------------------------------
+
+_SUBMISSIONS = Submission.__table__
+_RUNS = ValidationRun.__table__
+_FINDINGS = FindingRecord.__table__
+_FIGURES = AcceptedFigure.__table__
+_ACCEPT_COLUMNS = (
+    _SUBMISSIONS.c.id,
+    _SUBMISSIONS.c.year,
+    _SUBMISSIONS.c.unit,
+    _SUBMISSIONS.c.status,
+    _SUBMISSIONS.c.received_at,
+    _SUBMISSIONS.c.original_name,
+)
+
+
+def _require_known(wanted: Iterable[int], found: Mapping[int, Any]) -> None:
+    missing = [i for i in dict.fromkeys(wanted) if i not in found]
+    if missing:
+        raise StoreError(f"报送记录 {'、'.join(f'#{i}' for i in missing)} 不存在")
+
+
+def _submission_states(conn: Connection, ids: Sequence[int]) -> dict[int, SubmissionStatus]:
+    query = select(_SUBMISSIONS.c.id, _SUBMISSIONS.c.status).where(_SUBMISSIONS.c.id.in_(set(ids)))
+    states = {submission_id: SubmissionStatus(status) for submission_id, status in conn.execute(query)}
+    _require_known(ids, states)
+    return states
+
+
+def _locked_submissions(conn: Connection, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The submissions to accept and every other submission of their units' years, locked (PostgreSQL: the
+    accepts of one unit run one after the other, each seeing the other's result), by id."""
+    own = {
+        row.id: row for row in conn.execute(select(*_ACCEPT_COLUMNS).where(_SUBMISSIONS.c.id.in_(set(ids))))
+    }
+    _require_known(ids, own)
+    for submission_id in dict.fromkeys(ids):
+        row = own[submission_id]
+        if row.year is None or row.unit is None:
+            raise StoreError(f"报送 #{row.id}（{row.original_name}）的单位或年度未知，不能采用")
+    keys = {(row.year, row.unit) for row in own.values()}
+    locked = conn.execute(
+        select(*_ACCEPT_COLUMNS)
+        .where(
+            _SUBMISSIONS.c.year.in_({year for year, _ in keys}),
+            _SUBMISSIONS.c.unit.in_({unit for _, unit in keys}),
+        )
+        .order_by(_SUBMISSIONS.c.id)
+        .with_for_update()
+    )
+    return {row.id: row for row in locked if (row.year, row.unit) in keys}
+
+
+def _by_year(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for year, unit in keys:
+        out.setdefault(year, []).append(unit)
+    return out
+
+
+def _current_ids(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The current submission of each (year, unit), those that have one."""
+    out: dict[tuple[int, str], int] = {}
+    for year, units in _by_year(keys).items():
+        out.update({(year, unit): i for unit, i in _current_submission_ids(conn, year, units).items()})
+    return out
+
+
+def _check_acceptable(sub: Row[Any], status: SubmissionStatus, current: Row[Any] | None) -> None:
+    """Raise unless ``sub`` may become its unit's current return: it passed (or was accepted before) and is not
+    older than the one current."""
+    if status not in (SubmissionStatus.PASSED, SubmissionStatus.ACCEPTED):
+        raise StoreError(
+            f"报送 #{sub.id}（{sub.original_name}）状态为“{status.label}”，只有校验通过的报送才能采用"
+        )
+    if current is not None and (current.received_at, current.id) > (sub.received_at, sub.id):
+        raise StoreError(
+            f"{sub.unit} {sub.year} 年已采用较新的报送 #{current.id}"
+            f"（{current.original_name}），不能再采用较早的报送 #{sub.id}"
+        )
+
+
+#: The columns of a figure row, in the order ``_figure_rows`` gives them.
+_FIGURE_COLUMNS = (
+    "year",
+    "unit",
+    "table_id",
+    "row_id",
+    "column_id",
+    "value",
+    "value_type",
+    "submission_id",
+    "sheet",
+    "cell",
+    "accepted_at",
+    "superseded_at",
+)
+
+
+def _figure_rows(sub: Row[Any], figures: list[Figure], accepted_at: Any) -> list[tuple[Any, ...]]:
+    """A submission's figures as driver-ready rows to insert (``_FIGURE_COLUMNS``; ``accepted_at`` already bound
+    by its column type, see ``_bound``), checked on the way: each is the submission's unit's and year's, no key
+    twice, every value exact (``encode_value``); else an error naming the submission."""
+    year, unit, submission_id = sub.year, sub.unit, sub.id
+    seen: set[tuple[str, str, str]] = set()
+    rows = []
+    for figure in figures:
+        key = (figure.table, figure.row, figure.column)
+        if figure.year != year or figure.unit != unit:
+            raise StoreError(
+                f"报送 #{submission_id} 属于 {unit} {year} 年，"
+                f"但数据 {'/'.join(key)} 标为 {figure.unit} {figure.year} 年"
+            )
+        if key in seen:
+            raise StoreError(f"报送 #{submission_id} 的数据中 {'/'.join(key)} 重复出现")
+        seen.add(key)
+        try:
+            value, value_type = encode_value(figure.value)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"报送 #{submission_id} 的数据 {'/'.join(key)}：{exc}") from exc
+        rows.append(
+            (year, unit, *key, value, value_type, submission_id, figure.sheet, figure.cell, accepted_at, None)
+        )
+    return rows
+
+
+def _write_acceptance(
+    conn: Connection,
+    accepted: Mapping[tuple[int, str], list[int]],
+    rows: Mapping[int, list[tuple[Any, ...]]],
+    now: datetime,
+) -> None:
+    """Supersede the units' current figures, insert the new ones (in the order accepted; of a unit accepted
+    twice in the batch, the earlier figures go in as history) and mark the submissions 已采用."""
+    for year, units in _by_year(accepted).items():
+        conn.execute(
+            update(_FIGURES)
+            .where(_FIGURES.c.year == year, _FIGURES.c.unit.in_(units), _FIGURES.c.superseded_at.is_(None))
+            .values(superseded_at=now)
+        )
+    earlier = {i for ids in accepted.values() for i in ids[:-1]}
+    superseded_at = _bound(conn, _FIGURES.c.superseded_at, now)
+    figure_rows: list[tuple[Any, ...]] = []
+    for submission_id, part in rows.items():
+        figure_rows.extend([(*row[:-1], superseded_at) for row in part] if submission_id in earlier else part)
+    _insert_figures(conn, figure_rows)
+    conn.execute(
+        update(_SUBMISSIONS)
+        .where(_SUBMISSIONS.c.id.in_(list(rows)))
+        .values(status=SubmissionStatus.ACCEPTED.value, status_changed_at=now)
+    )
+
+
+def _insert_figures(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, _FIGURES, _FIGURE_COLUMNS, rows)
+    else:
+        _insert_tuples(conn, _FIGURES, _FIGURE_COLUMNS, rows)
+
+
+def _bound(conn: Connection, column: Any, value: Any) -> Any:
+    """``value`` as the driver gets it for ``column`` (its type's bind processing: a timestamp in UTC, as text on
+    SQLite), so rows of driver-ready values need no processing per row."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return value if process is None or value is None else process(value)
+
+
+def _insert_tuples(
+    conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Core's INSERT of ``columns`` into ``table`` with many rows per statement (as SQLAlchemy's
+    "insertmanyvalues" pages them, within the dialect's parameter limit), on driver-ready tuples: the only values
+    a type processes, the timestamps, come bound (``_bound``), so nothing is done per row and column."""
+    head, group = _insert_sql(conn.dialect, table, columns)
+    dialect = conn.dialect
+    page = max(
+        1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // len(columns))
+    )
+    for start in range(0, len(rows), page):
+        part = rows[start : start + page]
+        statement = f"{head} VALUES {', '.join([group] * len(part))}"
+        conn.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
+
+
+@lru_cache(maxsize=16)
+def _insert_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> tuple[str, str]:
+    """Core's INSERT compiled once per dialect: ``("INSERT INTO t (a, b)", "(?, ?)")``."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    assert compiled.positiontup == list(columns), "a positional paramstyle, parameters in column order"
+    head, _, group = str(compiled).partition(" VALUES ")
+    return head, group
+
+
+def _copy_rows(conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL ``COPY … FROM STDIN`` of ``rows`` (text format), in the connection's transaction."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_field, row)))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", buffer)
+    finally:
+        cursor.close()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):  # bound by its column type: in UTC (see ``_bound``)
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _grouped(values: Mapping[int, Any]) -> dict[Any, list[int]]:
+    """``{value: [id, …]}`` of ``{id: value}``: one UPDATE per distinct value."""
+    out: dict[Any, list[int]] = {}
+    for key, value in values.items():
+        out.setdefault(value, []).append(key)
+    return out
+
+
+def _validated_status(rows: list[dict[str, Any]], *, refused: bool) -> SubmissionStatus:
+    if refused:
+        return SubmissionStatus.REFUSED
+    if any(blocks_acceptance(r["severity"], r["justified"]) for r in rows):
+        return SubmissionStatus.REJECTED
+    return SubmissionStatus.PASSED
+
+
+def _run_row(
+    rows: list[dict[str, Any]],
+    data_docs: str | Path | None,
+    now: datetime,
+    *,
+    submission_id: int | None = None,
+    consolidation_run_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "consolidation_run_id": consolidation_run_id,
+        "started_at": now,
+        "data_docs": None if data_docs is None else str(data_docs),
+        "error_count": sum(1 for r in rows if r["severity"] == "error"),
+        "warning_count": sum(1 for r in rows if r["severity"] == "warning"),
+    }
+
+
+def _insert_runs(
+    conn: Connection, runs: list[dict[str, Any]], findings: list[list[dict[str, Any]]]
+) -> list[int]:
+    """Insert validation runs and each one's findings (in order); the runs' ids."""
+    inserted = conn.execute(insert(_RUNS).returning(_RUNS.c.id, sort_by_parameter_order=True), runs)
+    run_ids = list(inserted.scalars())
+    finding_rows = [
+        {**row, "run_id": run_id} for run_id, rows in zip(run_ids, findings, strict=True) for row in rows
+    ]
+    if finding_rows:
+        conn.execute(insert(_FINDINGS), finding_rows)
+    return run_ids
+
+
+def _summary_of(run_id: int, run: Mapping[str, Any], rows: list[dict[str, Any]]) -> ValidationSummary:
+    return ValidationSummary(
+        run_id=run_id,
+        submission_id=run["submission_id"],
+        started_at=run["started_at"],
+        data_docs=run["data_docs"],
+        errors=run["error_count"],
+        warnings=run["warning_count"],
+        findings=tuple(StoredFinding(**row) for row in rows),
+    )
+
+
 __all__ = [
     "AuditRecord",
     "ProvenanceEntry",
@@ -1066,6 +1340,7 @@ __all__ = [
     "StoredFinding",
     "SubmissionInfo",
     "TotalsRecord",
+    "ValidationOutcome",
     "ValidationSummary",
     "decode_value",
     "unit_name",
