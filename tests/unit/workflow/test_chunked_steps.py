@@ -8,7 +8,6 @@ are forced with threshold 4 and batches of 5 (12 units: U01–U05, U06–U10, U1
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from disclosure.registry import load_registry
 from disclosure.settings import get_settings
 from disclosure.workflow import steps
 from disclosure.workflow.calendar import RunPlan, prepare
+from tests.year_snapshot import year_snapshot
 
 pytestmark = [pytest.mark.unit, pytest.mark.slow]
 
@@ -76,42 +76,8 @@ def _run(plan: RunPlan) -> tuple[list[dict], dict]:
     return batches, outcomes
 
 
-def _docx_text(path: Path) -> list[str]:
-    from docx import Document
-
-    document = Document(str(path))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return [p.text for p in document.paragraphs] + cells
-
-
 def _year() -> dict:
-    """What the year holds: each unit's state and findings, the current figures, the feedback workbooks, the
-    report's totals and the text of the report."""
-    store = steps.open_store()
-    try:
-        latest = store.latest_submissions(YEAR, load_registry().reporting_codes())
-        findings = {
-            unit: [(f.rule, f.severity, f.sheet, f.cell, f.message) for f in summary.findings]
-            for unit, sub in latest.items()
-            if (summary := store.latest_validation(sub.id)) is not None
-        }
-        states = {unit: sub.status.value for unit, sub in latest.items()}
-        figures = {
-            unit: sorted(map(str, cells.items())) for unit, cells in store.current_figures(YEAR).items()
-        }
-    finally:
-        store.dispose()
-    settings = get_settings()
-    reports = settings.reports(YEAR)
-    totals = json.loads((reports / f"{YEAR}-totals.json").read_text(encoding="utf-8"))
-    return {
-        "states": states,
-        "findings": findings,
-        "figures": figures,
-        "feedback": sorted(p.name for p in settings.feedback(YEAR).glob("*.xlsx")),
-        "totals": totals,
-        "report": _docx_text(reports / f"{YEAR}-report.docx"),
-    }
+    return year_snapshot(YEAR, load_registry().reporting_codes())
 
 
 def test_chunked_and_per_unit_runs_store_and_report_the_same(returns, tmp_path, monkeypatch):
