@@ -254,11 +254,11 @@ plan = json.loads(sys.argv[1]); unit = plan["units"][int(sys.argv[2])]["code"]
 for step in ("wait", "validate", "accept"):
     c = cpu()
     if step == "wait":
-        value = pipeline.newest_submission(plan, unit).id
+        value = {unit: pipeline.newest_submissions(plan, [unit])[unit].id}
     elif step == "validate":
-        value = pipeline.check_return(plan, unit, value)
+        value = pipeline.check_returns(plan, [unit], value)
     else:
-        value = pipeline.accept_return(plan, unit, value)
+        value = pipeline.accept_returns(plan, value)
     out[step + "_s"] = cpu() - c
 out["total_cpu_s"] = cpu()
 out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,7 +8,7 @@ as ``/opt/airflow/config``; ``scripts/airflow-env.sh`` puts it on ``PYTHONPATH``
 The processes that fork task processes — the scheduler (its LocalExecutor workers are forks of it), the Celery
 worker (its pool processes are forks of it) and the DAG processor (one fork per DAG file and callback) — import
 what parsing the DAG file imports (:data:`PARSE_MODULES`) and the validation and domain stack, and run the
-latter once on a tiny generated return (``disclosure.warm``), so that every task forked from them starts with
+latter once on tiny generated returns (``disclosure.warm``), so that every task forked from them starts with
 Great Expectations, pandas, openpyxl and the domain package imported and warmed instead of paying for it again.
 Other processes are left alone: the api-server and triggerer run no task, and ``airflow dags test`` (``make
 run``) runs every task inside its own process, where a warm-up would only move the same cost earlier.

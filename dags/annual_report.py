@@ -14,10 +14,18 @@ the system received them, not by file dates.
 **Outputs**: templates in `outbox/<year>/`, feedback workbooks in `feedback/<year>/`, the report in
 `reports/<year>/` (a marked draft while units are missing), the approved files in `publish/<year>/`.
 
-**Re-run one unit** after it resubmitted: clear that unit's failed task in the grid (or
-`POST /api/v2/dags/annual_disclosure_report/clearTaskInstances` with `[task_id, map_index]` and
-`include_downstream`); its newest submission is checked again and the report is rebuilt, other units are not
-re-run.
+**Units in batches**: up to `DISCLOSURE_CHUNK_THRESHOLD` units (default 100) the `unit` tasks are mapped once
+per unit («U05 水文环境地质调查院»); a larger run maps them over batches of `DISCLOSURE_CHUNK_SIZE` units
+(default 100, «U0101–U0200（100 个单位）»): one inbox poll per poke, one Great Expectations run and one store
+session per batch. States, findings, feedback workbooks and the status page stay per unit; a batch's
+`validate` fails only when none of its files can be accepted, its `accept` accepts every file that passed and
+then fails naming each unit whose file did not.
+
+**Re-run one unit** after it resubmitted: on the status page press 重新运行 in the unit's row, or clear its task in the
+grid (or `POST /api/v2/dags/annual_disclosure_report/clearTaskInstances` with `[task_id, map_index]` and
+`include_downstream`; a unit's map index is its batch's position in `distribute`'s list). A unit whose newest
+file was already judged keeps its verdict and is not checked again, so clearing a batch re-checks only the
+units that resubmitted; the report is rebuilt, other units are not re-run.
 Or trigger with `units=[...]`: only those units are collected, the report still uses every unit's latest
 accepted return. The admin's runbook is in the README.
 """
@@ -31,8 +39,8 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, chain, task, task_group
 from disclosure_glue import notify, runtime
 
-# «U05 水文环境地质调查院» in the grid: each unit task names itself after the unit it was given
-# (runtime.label_unit), so no task instance pulls distribute's whole list (O(units²) over a run).
+# «U05 水文环境地质调查院» (or «U0101–U0200（100 个单位）» for a chunk) in the grid: each unit task names itself
+# after the batch it was given (runtime.label_unit), so no task instance pulls distribute's whole list.
 UNIT_LABEL = "{{ " + runtime.UNIT_LABEL_KEY + " }}"
 
 with DAG(
@@ -104,7 +112,7 @@ with DAG(
     @task
     def distribute(plan: dict) -> list[dict]:
         """Write each unit's signed template to the outbox, email it with a cover note when SMTP is
-        configured; returns the units to collect."""
+        configured; returns the units to collect in batches (one unit each up to the threshold)."""
         return runtime.pipeline().distribute(
             plan, send=notify.template_sender(), store_url=runtime.store_url()
         )
@@ -125,29 +133,30 @@ with DAG(
         timeout=timedelta(days=45),
         map_index_template=UNIT_LABEL,
     )
-    def wait_for_return(plan: dict, unit: dict, dag_run=None) -> PokeReturnValue:
-        """Poll the inbox until the unit has sent a return (a manual run checks once); skip it after the
-        deadline. Passes on the unit's newest submission id."""
-        runtime.label_unit(unit)
-        return runtime.poke_for_return(plan, unit, dag_run)
+    def wait_for_return(plan: dict, batch: dict, dag_run=None) -> PokeReturnValue:
+        """Poll the inbox until every unit of the batch has sent a return (a manual run checks once); at the
+        deadline go on with those that have, skip when none has. Passes on the newest submission ids."""
+        runtime.label_unit(batch)
+        return runtime.poke_for_returns(plan, batch, dag_run)
 
     @task(map_index_template=UNIT_LABEL)
-    def validate(plan: dict, unit: dict, submission_id: int) -> dict:
-        """Check the unit's newest submission (signed identity, then the format's rules); on errors write the
-        feedback workbook and fail without retrying (the unit must correct its file)."""
-        runtime.label_unit(unit)
-        return runtime.check_return(plan, unit, submission_id)
+    def validate(plan: dict, batch: dict, submissions: dict) -> dict:
+        """Check the batch's newest submissions (signed identity, then the format's rules, one GX run), each
+        unit's feedback workbook on errors; fail without retrying when none can be accepted."""
+        runtime.label_unit(batch)
+        return runtime.check_returns(plan, batch, submissions)
 
     @task(map_index_template=UNIT_LABEL)
-    def accept(plan: dict, unit: dict, checked: dict) -> str:
-        """Make the checked submission's figures the unit's current return for the year."""
-        runtime.label_unit(unit)
-        return runtime.accept_return(plan, unit, checked)
+    def accept(plan: dict, batch: dict, checked: dict) -> list[str]:
+        """Make the passed submissions' figures their units' current returns; then fail without retrying
+        naming each unit of the batch whose file did not pass."""
+        runtime.label_unit(batch)
+        return runtime.accept_returns(plan, checked)
 
     @task_group(group_id="unit")
-    def collect(plan: dict, unit: dict) -> None:
-        """One unit's return: wait (receive) → validate → accept (mapped over the units)."""
-        accept(plan, unit, validate(plan, unit, wait_for_return(plan, unit)))
+    def collect(plan: dict, batch: dict) -> None:
+        """A batch of units (one unit up to the threshold): wait (receive) → validate → accept."""
+        accept(plan, batch, validate(plan, batch, wait_for_return(plan, batch)))
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def consolidate(plan: dict) -> dict:
@@ -194,7 +203,7 @@ with DAG(
 
     plan = prepare()
     distributed = distribute(plan)
-    units = collect.partial(plan=plan).expand(unit=distributed)
+    units = collect.partial(plan=plan).expand(batch=distributed)
     totals = consolidate(plan)
     rendered = render(plan, totals)
     route = choose_publication(totals)

@@ -30,12 +30,13 @@ INBOX_URL_ENV = "DISCLOSURE_INBOX_URL"
 UNIT_LABEL_KEY = "unit_label"
 
 
-def label_unit(unit: dict) -> None:
-    """Name this mapped task instance in the grid after its unit («U05 水文环境地质调查院»): the label comes
-    with the unit the instance was given, so no instance pulls the whole unit list to find its own."""
+def label_unit(batch: dict) -> None:
+    """Name this mapped task instance in the grid after the units it was given: «U05 水文环境地质调查院» for one
+    unit, «U0101–U0200（100 个单位）» for a chunk. The label comes with the batch, so no instance pulls the
+    whole list to find its own."""
     from airflow.sdk import get_current_context
 
-    get_current_context()[UNIT_LABEL_KEY] = unit["display"]
+    get_current_context()[UNIT_LABEL_KEY] = batch["label"]
 
 
 def pipeline() -> ModuleType:
@@ -124,31 +125,44 @@ def is_manual(dag_run: Any) -> bool:
     return str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "manual"
 
 
-def poke_for_return(plan: dict, unit: dict, dag_run: Any) -> PokeReturnValue:
-    """Done with the unit's newest submission id when it has sent something (one inbox poll per poke); skipped
-    when nothing is there by the deadline (a manual run looks once), so a missing unit shows as skipped and a
-    wrong return as failed."""
+def batch_codes(batch: dict) -> list[str]:
+    """The unit codes of one mapped instance's batch (distribute's item), in plan order."""
+    return [unit["code"] for unit in batch["units"]]
+
+
+def poke_for_returns(plan: dict, batch: dict, dag_run: Any) -> PokeReturnValue:
+    """One inbox poll, then the batch's units' newest submissions in one query. Done with ``{unit: submission
+    id}`` once every unit of the batch has sent something; at the deadline (a manual run: at once) done with
+    the units that have; skipped when none has, so a missing unit shows as skipped and a wrong return as
+    failed."""
     run = plan_of(plan)
-    newest = pipeline().newest_submission(run, unit["code"], inbox=inbox(run.year), store_url=store_url())
-    if newest is not None:
-        return PokeReturnValue(is_done=True, xcom_value=newest.id)
-    if is_manual(dag_run) or datetime.now(UTC) >= run.deadline:
+    wanted = batch_codes(batch)
+    newest = pipeline().newest_submissions(run, wanted, inbox=inbox(run.year), store_url=store_url())
+    sent = {code: newest[code].id for code in wanted if code in newest}
+    if len(sent) == len(wanted):
+        return PokeReturnValue(is_done=True, xcom_value=sent)
+    if not (is_manual(dag_run) or datetime.now(UTC) >= run.deadline):
+        return PokeReturnValue(is_done=False)
+    if not sent:
         raise AirflowSkipException(
-            f"未收到 {unit['display']} 的 {run.year} 年度报表（报送截止：{plan['deadline']}）"
+            f"未收到 {batch['label']} 的 {run.year} 年度报表（报送截止：{plan['deadline']}）"
         )
-    return PokeReturnValue(is_done=False)
+    log.warning("未收到 %s 的 %d 年度报表", "、".join(c for c in wanted if c not in sent), run.year)
+    return PokeReturnValue(is_done=True, xcom_value=sent)
 
 
-def check_return(plan: dict, unit: dict, submission_id: int) -> dict:
-    """Check the unit's newest submission; a refused or faulty file fails the task without retries."""
+def check_returns(plan: dict, batch: dict, submissions: dict[str, int]) -> dict:
+    """Check the batch's newest submissions in one GX run; when none of them can be accepted, the task fails
+    without retries (the units must correct their files)."""
     run = plan_of(plan)
     return data_errors_fail(
-        "check_return", run, unit["code"], submission_id, inbox=inbox(run.year), store_url=store_url()
+        "check_returns", run, batch_codes(batch), submissions, inbox=inbox(run.year), store_url=store_url()
     )
 
 
-def accept_return(plan: dict, unit: dict, checked: dict) -> str:
-    return data_errors_fail("accept_return", plan_of(plan), unit["code"], checked, store_url=store_url())
+def accept_returns(plan: dict, checked: dict) -> list[str]:
+    """Accept the batch's passed submissions; then fail without retries naming each unit that did not pass."""
+    return data_errors_fail("accept_returns", plan_of(plan), checked, store_url=store_url())
 
 
 def render(plan: dict, totals: dict) -> dict:

@@ -1,11 +1,12 @@
 """The yearly workflow as the DAG's glue sees it: one import for the task bodies. The code lives in
-``disclosure.workflow`` (calendar, steps, notices) and ``disclosure.intake`` (receiving, checking, accepting);
+``disclosure.workflow`` (calendar, batches, steps, notices) and ``disclosure.intake`` (receiving, checking, accepting);
 this module only names what the DAG calls.
 """
 
 from __future__ import annotations
 
 from disclosure.errors import ReturnInvalid
+from disclosure.workflow.batches import Batch
 from disclosure.workflow.calendar import (
     BUREAU_TZ,
     PlanUnit,
@@ -23,12 +24,12 @@ from disclosure.workflow.notices import (
     status_message,
 )
 from disclosure.workflow.steps import (
-    accept_return,
-    check_return,
+    accept_returns,
+    check_returns,
     consolidate,
     distribute,
     missing_units,
-    newest_submission,
+    newest_submissions,
     open_store,
     publish,
     render,
@@ -36,11 +37,12 @@ from disclosure.workflow.steps import (
 
 __all__ = [
     "BUREAU_TZ",
+    "Batch",
     "PlanUnit",
     "ReturnInvalid",
     "RunPlan",
-    "accept_return",
-    "check_return",
+    "accept_returns",
+    "check_returns",
     "completeness",
     "consolidate",
     "default_deadline",
@@ -49,7 +51,7 @@ __all__ = [
     "failure_message",
     "findings_summary",
     "missing_units",
-    "newest_submission",
+    "newest_submissions",
     "open_store",
     "parse_deadline",
     "prepare",

@@ -26,6 +26,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_UNITS_FILE = PACKAGE_DIR / "registry" / "sample-units.yaml"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PORTAL_GRACE_DAYS = 7
+#: Up to this many units a run maps one task instance per unit; above it, batches of units (see ``chunking``).
+DEFAULT_CHUNK_THRESHOLD = 100
+DEFAULT_CHUNK_SIZE = 100
 
 
 def _int_env(name: str, default: int) -> int:
@@ -156,6 +159,17 @@ class Settings:
         if days < 0:
             raise SettingsError(f"DISCLOSURE_PORTAL_GRACE_DAYS must not be negative, got {days}")
         return timedelta(days=days)
+
+    @property
+    def chunking(self) -> tuple[int, int]:
+        """(threshold, chunk size) of the yearly DAG's unit tasks: a run collecting at most
+        ``DISCLOSURE_CHUNK_THRESHOLD`` units (default 100) maps one task instance per unit; a larger run maps one
+        per batch of ``DISCLOSURE_CHUNK_SIZE`` units (default 100), which reads, validates and accepts its
+        units' returns together (one Great Expectations run) while states and findings stay per unit."""
+        return (
+            _int_env("DISCLOSURE_CHUNK_THRESHOLD", DEFAULT_CHUNK_THRESHOLD),
+            _int_env("DISCLOSURE_CHUNK_SIZE", DEFAULT_CHUNK_SIZE),
+        )
 
     @property
     def secret_keys(self) -> tuple[str, ...]:

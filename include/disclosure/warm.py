@@ -7,9 +7,10 @@ cache its parent filled, so a parent that has imported and once exercised the va
 first-use work: GX's expectation registry and templates, SQLAlchemy's mapper configuration and statement
 compilation, the format specs.
 
-:func:`warm_up` runs the real code path once on a tiny generated return in a throw-away folder: the template
-writer and the sample filler, then the intake (receive: the reader and the store; check: the signed identity,
-the GX suite compiler and one GX run; accept), and one GX run with last year's figures. It never touches the data
+:func:`warm_up` runs the real code path once on two tiny generated returns in a throw-away folder: the template
+writer and the sample filler, then the intake as a batch of the DAG's unit tasks uses it (receive: the reader
+and the store; check: the signed identity, the GX suite compiler and one GX run over both returns; accept),
+and one GX run with last year's figures. It never touches the data
 folder or the store of the bureau, and nothing it computes is kept except what the libraries cache for
 themselves. It raises nothing: a failure is logged and the process goes on cold (the tasks then pay the cost
 themselves, with the same results).
@@ -103,17 +104,18 @@ def _scratch_data_dir() -> Iterator[Path]:
                     os.environ[key] = value
 
 
-def _one_unit_registry():
+def _two_unit_registry():
     from disclosure.registry import Registry, load_registry
     from disclosure.settings import BUNDLED_UNITS_FILE
 
     bundled = load_registry(BUNDLED_UNITS_FILE)
-    return Registry(sample=True, bureau=bundled.bureau, units=bundled.units[:1])
+    return Registry(sample=True, bureau=bundled.bureau, units=bundled.units[:2])
 
 
 def exercise(version: str, folder: Path) -> None:
-    """One signed return of ``version`` through the intake's road in ``folder``: template → receive (read once)
-    → check (identity, one GX run) → accept; then one GX run with last year's figures (the cross-year rules)."""
+    """Two signed returns of ``version`` through the intake's road in ``folder`` as a batch of the DAG's unit
+    tasks takes them: template → receive (read once) → check both in one GX run (identity, every rule) → accept;
+    then one GX run with last year's figures (the cross-year rules)."""
     from disclosure import intake
     from disclosure.formats import load_spec
     from disclosure.store import Store
@@ -122,23 +124,21 @@ def exercise(version: str, folder: Path) -> None:
 
     spec = load_spec(version)
     year = spec.first_year
-    registry = _one_unit_registry()
-    (sample,) = write_sample_returns(year, folder / "returns", registry)
+    registry = _two_unit_registry()
+    samples = write_sample_returns(year, folder / "returns", registry)
     store = Store.from_url(f"sqlite:///{folder / 'store.db'}", archive_dir=folder / "archive")
     try:
         store.upgrade()
-        submission = intake.receive(sample.path, channel="inbox", store=store, registry=registry)
-        intake.check(
-            submission.id,
-            store=store,
-            registry=registry,
-            expected_unit=sample.unit,
-            feedback_dir=folder / "feedback",
-            docs_dir=folder / "docs",
+        ids = [
+            intake.receive(sample.path, channel="inbox", store=store, registry=registry).id
+            for sample in samples
+        ]
+        results = intake.check_many(
+            ids, store=store, registry=registry, feedback_dir=folder / "feedback", docs_dir=folder / "docs"
         )
-        intake.accept(submission.id, store=store)
+        intake.accept_checked(results, store=store)
         validate_files(
-            [sample.path], format_version=version, previous=store.current_figures(year), docs=False
+            [samples[0].path], format_version=version, previous=store.current_figures(year), docs=False
         )
     finally:
         store.dispose()
@@ -153,7 +153,7 @@ def _stop_helper_threads() -> None:
 
 
 def warm_up(versions: list[str] | None = None) -> WarmState:
-    """Import the stack and run one tiny return of each format version through it; never raises."""
+    """Import the stack and run two tiny returns of each format version through it; never raises."""
     started, cpu = time.perf_counter(), time.process_time()
     state.pid = os.getpid()
     try:

@@ -7,6 +7,7 @@ audit log under their name, exactly as if they had clicked in the grid.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from disclosure_status.config import UNIT_ENTRY_TASK
+from disclosure_status.config import DISTRIBUTE_TASK, UNIT_ENTRY_TASK
 
 
 class AirflowApiError(Exception):
@@ -75,13 +76,6 @@ def _focus(instances: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, 
     return max(finished, key=lambda ti: ti["end_date"], default=entry)
 
 
-def unit_code_of(rendered_map_index: str | None) -> str | None:
-    """The unit code in a mapped task's label «U05 水文环境地质调查院» (the DAG's ``map_index_template``)."""
-    if not rendered_map_index:
-        return None
-    return rendered_map_index.split(maxsplit=1)[0]
-
-
 class AirflowApi:
     """A small async client of ``/api/v2`` acting with one user's token."""
 
@@ -132,31 +126,50 @@ class AirflowApi:
             if not batch or len(out) >= (body or {}).get("total_entries", 0):
                 return out
 
+    async def batches(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's batches of units as ``distribute`` returned them (one per mapped instance of the unit tasks,
+        each with its units' codes); none before distribute has run."""
+        path = (
+            f"/dags/{quote(self.dag_id)}/dagRuns/{quote(run_id, safe='')}/taskInstances/"
+            f"{quote(DISTRIBUTE_TASK)}/xcomEntries/return_value"
+        )
+        body = await self._call("GET", path)
+        value = (body or {}).get("value")
+        if isinstance(value, str):  # the API hands back the stored JSON as text or as a value, by backend
+            value = json.loads(value)
+        return list(value or [])
+
     async def unit_tasks(self, run_id: str) -> dict[str, UnitTask]:
-        """Each unit's tasks in the run, keyed by unit code: taken from the entry task's rendered map index
-        «U05 水文环境地质调查院», never from list position (a run with ``units=[...]`` maps a subset)."""
+        """Each unit's tasks in the run, keyed by unit code: the mapped instances of the batch that collects the
+        unit (its position in distribute's list is its map index; one unit per batch up to the threshold, a chunk
+        above it), never a code parsed back out of a grid label."""
+        from disclosure.workflow.batches import Batch
+
         group = UNIT_ENTRY_TASK.split(".", 1)[0] + "."
         instances = [
             ti
             for ti in await self.task_instances(run_id)
             if ti["task_id"].startswith(group) and ti.get("map_index", -1) >= 0
         ]
+        entries = {ti["map_index"]: ti for ti in instances if ti["task_id"] == UNIT_ENTRY_TASK}
         out: dict[str, UnitTask] = {}
-        for entry in instances:
-            code = unit_code_of(entry.get("rendered_map_index"))
-            if entry["task_id"] != UNIT_ENTRY_TASK or not code:
+        for index, raw in enumerate(await self.batches(run_id)):
+            entry = entries.get(index)
+            if entry is None:
                 continue
-            mine = [ti for ti in instances if ti["map_index"] == entry["map_index"]]
+            batch = Batch.of(raw)
+            mine = [ti for ti in instances if ti["map_index"] == index]
             focus = _focus(mine, entry)
-            out[code] = UnitTask(
-                unit=code,
-                task_id=entry["task_id"],
-                map_index=entry["map_index"],
-                label=entry.get("rendered_map_index") or code,
-                state=entry.get("state"),
-                focus_task_id=focus["task_id"],
-                focus_state=focus.get("state"),
-            )
+            for code in batch.codes:
+                out[code] = UnitTask(
+                    unit=code,
+                    task_id=entry["task_id"],
+                    map_index=index,
+                    label=entry.get("rendered_map_index") or batch.label,
+                    state=entry.get("state"),
+                    focus_task_id=focus["task_id"],
+                    focus_state=focus.get("state"),
+                )
         return out
 
     async def latest_run(self, year_of_run: Any, year: int) -> RunInfo | None:

@@ -236,7 +236,9 @@ async def rerun_unit(
             task = run.units.get(unit)
             if task is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"运行 {run.run_id} 中没有单位 {unit} 的任务")
-            cleared = await api.clear_unit(run.run_id, task, note=f"年报填报进度页面：重新运行 {task.label}")
+            cleared = await api.clear_unit(
+                run.run_id, task, note=f"年报填报进度页面：为 {unit} 重新运行 {task.label}"
+            )
         except AirflowApiError as exc:
             raise HTTPException(exc.status_code, f"Airflow 拒绝了请求：{exc.detail}") from exc
     log.info("status page: %s re-ran %s in %s", user.get_name(), task.label, run.run_id)

@@ -7,6 +7,8 @@ import os
 #: the task of the mapped ``unit`` group that a re-run starts from: it picks up the unit's newest file, and
 #: clearing it with its downstream re-runs wait (inbox poll) → validate → accept for that unit, then the report.
 UNIT_ENTRY_TASK = "unit.wait_for_return"
+#: the task whose result lists the run's batches of units (their position is the unit tasks' map index)
+DISTRIBUTE_TASK = "distribute"
 
 
 def dag_id() -> str:

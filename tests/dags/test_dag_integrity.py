@@ -95,7 +95,7 @@ def test_unit_tasks_are_mapped_and_named_after_the_unit(dag):
     group = dag.task_group_dict["unit"]
     assert type(group).__name__ == "MappedTaskGroup"
     for task in unit_tasks:
-        # the label comes with the mapped unit (runtime.label_unit); pulling distribute's whole list would
+        # the label comes with the mapped batch (runtime.label_unit); pulling distribute's whole list would
         # cost O(units) in every instance
         assert task.map_index_template == "{{ unit_label }}"
 

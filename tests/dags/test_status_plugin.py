@@ -316,3 +316,72 @@ def test_a_queued_run_says_why_it_waits(paused: bool, running: list[str], expect
             return await api.why_queued(mine)
 
     assert expected in asyncio.run(ask())
+
+
+def _batches(units: list[str], *, threshold: int, size: int) -> list[dict]:
+    from disclosure.workflow.batches import BatchUnit, make_batches
+
+    members = [BatchUnit(code, f"{code} 单位", None) for code in units]
+    return [b.to_dict() for b in make_batches(members, threshold=threshold, size=size)]
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("size", [1, 5])
+def test_each_unit_is_found_in_its_batch_per_unit_or_chunked(size: int, as_text: bool):
+    """Per unit (batches of one) and chunked alike, a unit's tasks are those at its batch's map index in
+    distribute's list, whatever the grid labels say; the clear sent for a unit names that batch's entry task."""
+    import asyncio
+    import json
+
+    import httpx
+    from disclosure_status.airflow_api import AirflowApi
+
+    units = [f"U{i:02d}" for i in range(1, 13)]
+    batches = _batches(units, threshold=100 if size == 1 else 4, size=size)
+    states = {0: "success", 1: "failed"}  # the second batch's validate failed
+    tis = [
+        {
+            "task_id": task_id,
+            "map_index": index,
+            "rendered_map_index": batch["label"],
+            "state": "failed" if task_id == "unit.validate" and states.get(index) == "failed" else "success",
+            "end_date": "2026-01-05T02:00:00+00:00",
+        }
+        for index, batch in enumerate(batches)
+        for task_id in ("unit.wait_for_return", "unit.validate", "unit.accept")
+    ] + [{"task_id": "consolidate", "map_index": -1, "state": "success"}]
+    cleared: list[dict] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/taskInstances/distribute/xcomEntries/return_value"):
+            value = json.dumps(batches) if as_text else batches
+            return httpx.Response(200, json={"key": "return_value", "value": value})
+        if path.endswith("/taskInstances"):
+            return httpx.Response(200, json={"task_instances": tis, "total_entries": len(tis)})
+        assert path.endswith("/clearTaskInstances")
+        cleared.append(json.loads(request.content))
+        return httpx.Response(200, json={"task_instances": []})
+
+    async def ask():
+        api = AirflowApi(
+            "http://airflow", "token", "annual_disclosure_report", transport=httpx.MockTransport(answer)
+        )
+        async with api:
+            found = await api.unit_tasks("run")
+            await api.clear_unit("run", found["U07"])
+            return found
+
+    found = asyncio.run(ask())
+    assert set(found) == set(units)
+    u07 = found["U07"]
+    index = 6 if size == 1 else 1
+    assert (u07.task_id, u07.map_index, u07.label) == ("unit.wait_for_return", index, batches[index]["label"])
+    assert cleared[0]["task_ids"] == [["unit.wait_for_return", index]]
+    if size == 1:
+        assert u07.label == "U07 单位" and found["U06"].map_index == 5
+        assert (found["U02"].focus_task_id, found["U02"].focus_state) == ("unit.validate", "failed")
+    else:
+        assert u07.label == "U06–U10（5 个单位）"
+        assert {code for code, t in found.items() if t.focus_state == "failed"} == set(units[5:10])
+        assert found["U11"].map_index == 2 and found["U01"].focus_state == "success"

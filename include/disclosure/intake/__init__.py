@@ -17,6 +17,8 @@ receive → check → accept, each keyed by submission id, used by the DAG, the 
     in one Great Expectations run: 校验未通过 or 已通过, findings stored with the submission, a feedback workbook
     (``CheckResult.feedback``) written when ``feedback_dir`` is given.
 
+``earlier_result(store, submission, feedback_dir)``: what a submission's last check gave, without a new check.
+
 ``accept(submission_id, *, store) -> SubmissionInfo`` / ``accept_many(ids, *, store) -> list[SubmissionInfo]``
     A submission that passed becomes its unit's current return (已采用), from the figures read at receipt; many
     (a chunk of units) in one transaction with bulk writes, all or nothing.
@@ -37,6 +39,7 @@ from disclosure.intake.check import (
     acceptance_blockers,
     check,
     check_many,
+    earlier_result,
 )
 from disclosure.intake.identity import IDENTITY_RULE, NOT_OUR_TEMPLATE, identity_findings
 from disclosure.intake.inbox import InboxReceipt, receive_inbox
@@ -57,6 +60,7 @@ __all__ = [
     "acceptance_blockers",
     "check",
     "check_many",
+    "earlier_result",
     "guess_identity",
     "identity_findings",
     "read_file",

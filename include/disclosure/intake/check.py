@@ -262,6 +262,20 @@ def _feedback(store: Store, result: CheckResult, unit: str, folder: Path) -> Pat
         return None
 
 
+def earlier_result(store: Store, submission: SubmissionInfo, feedback_dir: Path | None = None) -> CheckResult:
+    """What the last check of a submission gave, without checking it again: its stored findings and state, and
+    its feedback workbook when one was written to ``feedback_dir``. A re-run that finds a unit's newest file
+    already judged keeps that verdict (the DAG's batches re-check only what was resubmitted)."""
+    from disclosure.validation.feedback import feedback_path
+
+    result = CheckResult(submission=submission, findings=_stored_findings(store, submission))
+    result.accepted = submission.status is SubmissionStatus.ACCEPTED
+    if feedback_dir is not None and submission.unit and result.findings:
+        path = feedback_path(feedback_dir, Path(submission.original_name), unit=submission.unit)
+        result.feedback = path if path.exists() else None
+    return result
+
+
 def _read_rule(finding: Finding, fatal: bool) -> Finding:
     return replace(finding, rule=READ_RULE) if fatal and finding.rule != READ_RULE else finding
 

@@ -533,6 +533,29 @@ class Store:
             row = _latest_submission(session, year, unit)
             return SubmissionInfo.of(row) if row is not None else None
 
+    def latest_submissions(self, year: int, units: Iterable[str]) -> dict[str, SubmissionInfo]:
+        """Each of the units' newest submission of the year (by the time the system received it), in one
+        query; a unit that has sent nothing is absent. What a batch of the DAG's unit tasks looks up."""
+        codes = list(dict.fromkeys(units))
+        if not codes:
+            return {}
+        newest = (
+            select(
+                Submission.id,
+                func.row_number()
+                .over(
+                    partition_by=Submission.unit,
+                    order_by=(Submission.received_at.desc(), Submission.id.desc()),
+                )
+                .label("rank"),
+            )
+            .where(Submission.year == year, Submission.unit.in_(codes))
+            .subquery()
+        )
+        query = select(Submission).join(newest, Submission.id == newest.c.id).where(newest.c.rank == 1)
+        with self.session() as session:
+            return {row.unit: SubmissionInfo.of(row) for row in session.scalars(query)}
+
     # ---- validation -------------------------------------------------------------------------------------
 
     def record_validation(

@@ -2,20 +2,23 @@
 
 Each step takes keys (the run plan, a unit code, a submission id) and paths, writes to a place keyed by (year,
 unit) and returns small JSON-able values, so a re-run overwrites the same place and the DAG passes no data. A
-unit's return goes through the intake (``disclosure.intake``): the sensor's poll receives the inbox, the unit's
-tasks check and accept its newest submission by id. The DAG maps :class:`ReturnInvalid` to a non-retried
-failure; any other exception is infrastructure and is retried.
+unit's return goes through the intake (``disclosure.intake``): the sensor's poll receives the inbox, the unit
+tasks check and accept the newest submissions by id. They work on a batch of units (``workflow.batches``): one
+unit each in a run up to the threshold, a chunk above it; one poll, one query, one GX run and one store session
+per batch, states and findings per unit. The DAG maps :class:`ReturnInvalid` to a non-retried failure; any other
+exception is infrastructure and is retried.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from disclosure.errors import DisclosureError, ReturnInvalid
-from disclosure.store import Store, SubmissionInfo
+from disclosure.store import Store, SubmissionInfo, SubmissionStatus
+from disclosure.workflow.batches import BatchUnit, make_batches
 from disclosure.workflow.calendar import RunPlan
 from disclosure.workflow.notices import cover_note, findings_summary, refusal_summary
 
@@ -40,7 +43,9 @@ def distribute(
     """Write each selected unit's signed template to ``outbox/<year>/`` and send it with the cover note.
 
     ``send`` emails one template; without it (no mail server configured) the cover note is only logged.
-    Re-running overwrites the same files. Returns the run's units (code, display, template path).
+    Re-running overwrites the same files. Returns the run's batches of units (``workflow.batches``: one unit
+    each up to the threshold of ``Settings.chunking``, else chunks), each with its label and its units' codes,
+    names and template paths: what the DAG's unit tasks map over.
     """
     from disclosure.formats import load_spec
     from disclosure.registry import load_registry
@@ -64,100 +69,136 @@ def distribute(
     finally:
         store.dispose()
     templates = {unit.code: str(path) for unit, path in zip(units, paths, strict=True)}
-    return [{**u.to_dict(), "template": templates.get(u.code)} for u in plan.units]
+    members = [BatchUnit(u.code, u.display, templates.get(u.code)) for u in plan.units]
+    threshold, size = get_settings().chunking
+    return [batch.to_dict() for batch in make_batches(members, threshold=threshold, size=size)]
 
 
-# ---- one unit: wait (receive) → check → accept ----------------------------------------------------------------
+# ---- a batch of units (one unit, or a chunk above the threshold): wait (receive) → check → accept ------------
 
 
-def newest_submission(
-    plan: PlanLike, unit: str, *, inbox: Any | None = None, store_url: str | None = None
-) -> SubmissionInfo | None:
-    """Poll the inbox once (new files become submissions) and return the unit's newest submission of the year
-    (by the time the system received it, whichever receiver got it), or None when it has sent nothing."""
+def newest_submissions(
+    plan: PlanLike, units: Sequence[str], *, inbox: Any | None = None, store_url: str | None = None
+) -> dict[str, SubmissionInfo]:
+    """Poll the inbox once (new files become submissions) and return each unit's newest submission of the year
+    (by the time the system received it, whichever receiver got it), in one query; a unit that has sent nothing
+    is absent."""
     from disclosure.intake import receive_inbox
 
     plan = RunPlan.of(plan)
     store = open_store(store_url)
     try:
         receive_inbox(plan.year, inbox, store=store)
-        return store.latest_submission(plan.year, unit)
+        return store.latest_submissions(plan.year, units)
     finally:
         store.dispose()
 
 
 def missing_units(plan: PlanLike, *, inbox: Any | None = None, store_url: str | None = None) -> list[str]:
     """The run's units (codes, in plan order) that have sent nothing for the year (after one inbox poll)."""
-    from disclosure.intake import receive_inbox
-
     plan = RunPlan.of(plan)
-    store = open_store(store_url)
-    try:
-        receive_inbox(plan.year, inbox, store=store)
-        return [code for code in plan.codes if store.latest_submission(plan.year, code) is None]
-    finally:
-        store.dispose()
+    sent = newest_submissions(plan, plan.codes, inbox=inbox, store_url=store_url)
+    return [code for code in plan.codes if code not in sent]
 
 
-def check_return(
+def check_returns(
     plan: PlanLike,
-    unit: str,
-    submission_id: int | None = None,
+    units: Sequence[str],
+    submissions: Mapping[str, int] | None = None,
     *,
     inbox: Any | None = None,
     store_url: str | None = None,
-) -> dict:
-    """Check the unit's newest submission: whose return it is, then every rule of its format; findings and
-    state recorded with it, the feedback workbook written to ``feedback/<year>/``.
+) -> dict[str, list[dict]]:
+    """Check the units' newest submissions: whose return each one is, then every rule of its format, all in one
+    Great Expectations run; findings and state recorded with each submission, each unit's feedback workbook
+    written to ``feedback/<year>/``.
 
-    The newest submission is looked up again when the step runs (``submission_id``, what the sensor saw, may
-    be older), so clearing a unit's task after it resubmitted checks its new file. Raises
-    :class:`ReturnInvalid` (in Chinese) when the file is refused or has blocking findings.
+    The newest submissions are looked up again when the step runs (``submissions``, what the sensor saw, may be
+    older), so clearing the task after a unit resubmitted checks its new file. A newest submission already
+    judged (checked, refused or accepted before) keeps its verdict and is not checked again, so clearing a batch
+    re-checks only the units that resubmitted. Returns ``{"passed": [...], "failed": [...]}``, one item per unit
+    that has sent something; raises :class:`ReturnInvalid` (in Chinese, naming each unit) when none of them can
+    be accepted.
     """
-    from disclosure.intake import check, receive_inbox
+    from disclosure.intake import check_many, earlier_result, receive_inbox
     from disclosure.settings import get_settings
 
     plan = RunPlan.of(plan)
-    settings = get_settings()
+    feedback_dir = get_settings().feedback(plan.year)
     store = open_store(store_url)
     try:
         receive_inbox(plan.year, inbox, store=store)
-        newest = store.latest_submission(plan.year, unit)
-        if newest is None:
-            raise ReturnInvalid(unit, f"没有收到 {unit} 的 {plan.year} 年度报表")
-        if submission_id is not None and newest.id != submission_id:
-            log.info("%s 已重新报送《%s》：校验新文件（报送 #%s）", unit, newest.original_name, newest.id)
-        result = check(
-            newest.id,
-            store=store,
-            format_version=plan.format_version,
-            expected_unit=unit,
-            feedback_dir=settings.feedback(plan.year),
-            docs_dir=settings.validation_docs,
-        )
+        newest = store.latest_submissions(plan.year, units)
+        if not newest:
+            raise ReturnInvalid("、".join(units), f"没有收到 {'、'.join(units)} 的 {plan.year} 年度报表")
+        for code, sub in newest.items():
+            if submissions and code in submissions and submissions[code] != sub.id:
+                log.info("%s 已重新报送《%s》：校验新文件（报送 #%s）", code, sub.original_name, sub.id)
+        fresh = [sub.id for sub in newest.values() if sub.status is SubmissionStatus.RECEIVED]
+        # The batch's submissions were looked up by unit, so each is filed under the unit it is for (its verified
+        # claim, or the sender a channel authenticated): the identity check needs no expected unit per file.
+        checked = {
+            r.id: r
+            for r in check_many(
+                fresh,
+                store=store,
+                format_version=plan.format_version,
+                feedback_dir=feedback_dir,
+                docs_dir=get_settings().validation_docs,
+            )
+        }
+        results = {
+            code: checked.get(sub.id) or earlier_result(store, sub, feedback_dir)
+            for code, sub in newest.items()
+        }
     finally:
         store.dispose()
-    name = result.submission.original_name
-    if result.refused:
-        raise ReturnInvalid(unit, refusal_summary(unit, name, result.findings))
-    if not result.passed:
-        blocking = result.blocking or result.findings
-        raise ReturnInvalid(unit, findings_summary(unit, name, blocking, result.feedback), result.feedback)
-    return {"submission": result.id, "name": name, "warnings": result.warnings}
+    outcome: dict[str, list[dict]] = {"passed": [], "failed": []}
+    for code in (c for c in units if c in results):
+        result = results[code]
+        name = result.submission.original_name
+        item = {"unit": code, "submission": result.id, "name": name}
+        if result.passed:
+            outcome["passed"].append({**item, "warnings": result.warnings})
+            continue
+        if result.refused:
+            summary = refusal_summary(code, name, result.findings)
+        else:
+            summary = findings_summary(code, name, result.blocking or result.findings, result.feedback)
+        feedback = str(result.feedback) if result.feedback is not None else None
+        outcome["failed"].append({**item, "summary": summary, "feedback": feedback})
+    if not outcome["passed"]:
+        raise batch_failure(outcome["failed"])
+    return outcome
 
 
-def accept_return(
-    plan: PlanLike, unit: str, checked: Mapping[str, Any], *, store_url: str | None = None
-) -> str:
-    """Make the checked submission the unit's current figures for the year (已采用); returns the unit code."""
+def accept_returns(plan: PlanLike, checked: Mapping[str, Any], *, store_url: str | None = None) -> list[str]:
+    """Make every submission that passed its check its unit's current figures for the year (已采用); then raise
+    :class:`ReturnInvalid` naming each unit whose file did not pass, so the run tells the truth while the good
+    units are accepted. Returns the accepted units' codes."""
     from disclosure.intake import accept
 
     store = open_store(store_url)
     try:
-        accept(int(checked["submission"]), store=store)
+        for item in checked["passed"]:
+            accept(int(item["submission"]), store=store)
     finally:
         store.dispose()
-    return unit
+    if checked["failed"]:
+        raise batch_failure(checked["failed"])
+    return [item["unit"] for item in checked["passed"]]
+
+
+def batch_failure(failed: Sequence[Mapping[str, Any]]) -> ReturnInvalid:
+    """The data error of units whose files cannot be accepted: one unit's own summary and feedback workbook,
+    or, for several, a first line naming them all followed by each unit's summary."""
+    if len(failed) == 1:
+        [one] = failed
+        feedback = Path(one["feedback"]) if one.get("feedback") else None
+        return ReturnInvalid(one["unit"], one["summary"], feedback)
+    codes = [item["unit"] for item in failed]
+    head = f"{len(codes)} 个单位的报表未能采用：{'、'.join(codes)}"
+    return ReturnInvalid("、".join(codes), "\n".join([head, *(item["summary"] for item in failed)]))
 
 
 # ---- consolidate · render · publish ---------------------------------------------------------------------------

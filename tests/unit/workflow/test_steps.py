@@ -41,11 +41,11 @@ def _store() -> Store:
 
 
 def _run_unit(plan: RunPlan, unit: str) -> dict:
-    """What the unit's mapped tasks do: wait (poll) → validate → accept."""
-    newest = steps.newest_submission(plan.to_dict(), unit)
-    assert newest is not None
-    checked = steps.check_return(plan.to_dict(), unit, newest.id)
-    assert steps.accept_return(plan.to_dict(), unit, checked) == unit
+    """What the unit's mapped tasks do (a batch of one): wait (poll) → validate → accept."""
+    newest = steps.newest_submissions(plan.to_dict(), [unit])
+    assert set(newest) == {unit}
+    checked = steps.check_returns(plan.to_dict(), [unit], {unit: newest[unit].id})
+    assert steps.accept_returns(plan.to_dict(), checked) == [unit]
     return checked
 
 
@@ -75,10 +75,10 @@ def test_a_run_reads_each_units_workbook_once(plan: RunPlan, inbox: Path, monkey
 
 
 def test_nothing_sent_yet(plan: RunPlan, inbox: Path):
-    assert steps.newest_submission(plan, "U03") is None
+    assert steps.newest_submissions(plan, ["U03"]) == {}
     assert steps.missing_units(plan) == UNITS
     with pytest.raises(ReturnInvalid, match="没有收到 U03 的 2021 年度报表"):
-        steps.check_return(plan, "U03")
+        steps.check_returns(plan, ["U03"])
 
 
 def test_clearing_a_units_check_after_it_resubmitted_checks_the_new_file(
@@ -87,9 +87,9 @@ def test_clearing_a_units_check_after_it_resubmitted_checks_the_new_file(
     """The correction keeps an older file date (cp -p): the time the system received it decides."""
     registry = load_registry()
     faulty = write_return(registry, "U05", inbox / "2021_U05.xlsx", {})  # blank: breaks the rules
-    first = steps.newest_submission(plan, "U05")
+    first = steps.newest_submissions(plan, ["U05"])["U05"]
     with pytest.raises(ReturnInvalid, match="未通过校验") as failed:
-        steps.check_return(plan, "U05", first.id)
+        steps.check_returns(plan, ["U05"], {"U05": first.id})
     assert failed.value.feedback is not None and failed.value.feedback.exists()
 
     fixed = write_return(registry, "U05", tmp_path / "fixed.xlsx")
@@ -100,9 +100,10 @@ def test_clearing_a_units_check_after_it_resubmitted_checks_the_new_file(
     shutil.copy2(fixed, inbox / "2021_U05_更正.xlsx")
     assert faulty.stat().st_mtime > (inbox / "2021_U05_更正.xlsx").stat().st_mtime
 
-    checked = steps.check_return(plan, "U05", first.id)  # the task cleared: same XCom, new file
-    assert checked["submission"] != first.id and checked["name"] == "2021_U05_更正.xlsx"
-    steps.accept_return(plan, "U05", checked)
+    checked = steps.check_returns(plan, ["U05"], {"U05": first.id})  # the task cleared: same XCom, new file
+    [passed] = checked["passed"]
+    assert passed["submission"] != first.id and passed["name"] == "2021_U05_更正.xlsx"
+    steps.accept_returns(plan, checked)
     store = _store()
     assert store.latest_submission(YEAR, "U05").status is SubmissionStatus.ACCEPTED
     assert store.submission(first.id).status is SubmissionStatus.REJECTED
@@ -120,7 +121,7 @@ def test_a_forged_file_fails_the_units_task_and_changes_nothing(plan: RunPlan, i
     u03 = write_return(registry, "U03", tmp_path / "u03.xlsx")
     forge(u03, inbox / "2021_U05_更正.xlsx", unit_code="U05", unit_name=registry.unit("U05").name)
     with pytest.raises(ReturnInvalid, match="已拒收") as refused:
-        steps.check_return(plan, "U05")
+        steps.check_returns(plan, ["U05"])
     assert "此文件不是发给本单位的报表模板" in refused.value.summary
     store = _store()
     assert store.current_figures(YEAR)["U05"] == before
