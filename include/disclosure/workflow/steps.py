@@ -176,12 +176,11 @@ def accept_returns(plan: PlanLike, checked: Mapping[str, Any], *, store_url: str
     """Make every submission that passed its check its unit's current figures for the year (已采用); then raise
     :class:`ReturnInvalid` naming each unit whose file did not pass, so the run tells the truth while the good
     units are accepted. Returns the accepted units' codes."""
-    from disclosure.intake import accept
+    from disclosure.intake import accept_many
 
     store = open_store(store_url)
     try:
-        for item in checked["passed"]:
-            accept(int(item["submission"]), store=store)
+        accept_many([int(item["submission"]) for item in checked["passed"]], store=store)  # one transaction
     finally:
         store.dispose()
     if checked["failed"]:
