@@ -31,8 +31,8 @@ from disclosure.validation.messages import (
     raw_issue,
     version_finding,
 )
-from disclosure.validation.runner import RunResult, new_run_id, run_suite
 from disclosure.validation.outliers import History
+from disclosure.validation.runner import RunResult, new_run_id, run_suite
 from disclosure.validation.suite import BLANK, EQUATION, OUTLIER, VERSION, compile_suite
 from disclosure.workbook.identity import COVER_SHEET
 
