@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import make_return, valid_values
 
 from disclosure.formats import Cell, ColumnKind, OutlierTest, load_spec
 from disclosure.validation import validate_returns
 from disclosure.validation.outliers import differing_figures, magnitude_bounds, spread_bounds
-from tests.unit.validation.conftest import make_return, valid_values
 
 pytestmark = pytest.mark.unit
 
@@ -19,6 +19,8 @@ SPEC = load_spec("gov-2021")
 YEAR = 2022
 DECISIONS = Cell("t2_5", "licensing", "decisions")
 FEES = Cell("t2_8", "fees", "fee_amount")
+#: the outlier rules a test below breaks (test_rules.py asks every rule of the specs to be broken somewhere)
+BROKEN_WITH_HISTORY = ("O1", "O2", "O3")
 
 
 def _history(values, changes_per_year: dict[int, dict[Cell, object]]):
