@@ -48,6 +48,22 @@ def test_the_2020_sample_after_2019_justified_outlier_and_declared_empty_return(
     # U02 declared it had nothing to report: accepted as zeros
     assert set(store.current_figures(2020)["U02"].values()) == {0}
 
+    # the justified warning is one of the year's notes: the status summary's and the narrative's
+    from disclosure.settings import Settings
+    from disclosure.status import year_notes, year_summary
+
+    summary = year_summary(2020, store=store, registry=registry, settings=Settings.from_env())
+    assert summary.complete and summary.unit("U02").nothing_to_report
+    (listed,) = summary.notes
+    assert (listed.display, listed.rule, listed.message) == (
+        "U01 地质调查院",
+        "O2",
+        note.message,
+    )
+    assert listed.location == f"{note.sheet}!{note.cell}"
+    assert year_notes(2020, store, registry) == summary.notes
+    assert summary.to_dict()["notes"][0]["message"] == note.message
+
 
 def test_the_faulty_sets_copy_of_last_year_is_an_unjustified_outlier(
     store: Store, registry: Registry, tmp_path: Path
@@ -59,6 +75,11 @@ def test_the_faulty_sets_copy_of_last_year_is_an_unjustified_outlier(
     assert [(f.rule, f.justified, f.sheet) for f in copy.findings] == [("O3", False, "封面")]
     assert "与本单位2019年度已采用的报表完全相同" in copy.findings[0].message
     assert copy.blocking == copy.findings
+    # every unit of the faulty set still fails, and an unjustified warning is no note
+    assert not any(r.accepted for r in results.values())
+    from disclosure.status import year_notes
+
+    assert year_notes(2020, store, registry) == ()
 
 
 def test_history_is_the_current_figures_of_earlier_years(store: Store, registry: Registry, tmp_path: Path):
