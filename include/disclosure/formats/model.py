@@ -264,6 +264,26 @@ class Quote(_Model):
         return self
 
 
+class KindFloors(_Model):
+    """A least spread per column kind (in the column's unit), for the spread test: small counts stay quiet."""
+
+    count: Decimal | None = None
+    signed_count: Decimal | None = None
+    amount: Decimal | None = None
+
+    def __getitem__(self, kind: ColumnKind) -> Decimal:
+        value = getattr(self, kind.value)
+        if value is None:
+            raise KeyError(kind)
+        return value
+
+    def covers(self, kinds: tuple[ColumnKind, ...]) -> bool:
+        return all(getattr(self, k.value) is not None for k in kinds)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, k.value) is not None for k in ColumnKind)
+
+
 class OutlierTest(_Model):
     """How an outlier rule compares a return with the unit's own accepted figures of the ``years`` years before
     (as many of them as the store holds; the rule applies from ``min_years`` of them on). Amounts are in the
@@ -283,7 +303,7 @@ class OutlierTest(_Model):
     years: int = Field(default=1, ge=1)
     min_years: int = Field(default=1, ge=1)
     k: Decimal | None = None
-    floor: dict[ColumnKind, Decimal] = Field(default_factory=dict)
+    floor: KindFloors = KindFloors()
     relative_floor: Decimal = Decimal(0)
     factor: Decimal | None = None
 
@@ -291,7 +311,7 @@ class OutlierTest(_Model):
     def _parameters(self) -> OutlierTest:
         if self.min_years > self.years:
             raise ValueError("min_years cannot exceed years")
-        if self.method == "spread" and not (self.k and self.k > 0 and set(self.kinds) <= set(self.floor)):
+        if self.method == "spread" and not (self.k and self.k > 0 and self.floor.covers(self.kinds)):
             raise ValueError("a spread test needs k > 0 and a floor for each of its kinds")
         if self.method == "magnitude" and not (self.factor and self.factor > 1):
             raise ValueError("a magnitude test needs a factor > 1")
