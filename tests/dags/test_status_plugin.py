@@ -351,3 +351,5 @@ def test_page_lists_the_justified_outlier_of_an_accepted_return(
     assert "上年为 5.12，今年为 1023.45，相差 100 倍以上" in notes and JUSTIFICATION in notes
     assert [n["unit"] for n in data["notes"]] == ["U01"]
     assert "无事项声明（各表按 0 计）" in html.split('id="unit-U02"', 1)[1].split("</tr>", 1)[0]
+    text = cli.invoke(main, ["status", "--year", "2020"]).output  # the CLI lists the same notes
+    assert "已说明的提示" in text and f"U01 地质调查院 O2：{data['notes'][0]['message']}" in text
