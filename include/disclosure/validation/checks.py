@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from disclosure.figures import Figure, Number, UnitReturn
-from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, Rule
+from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, OutlierTest, Rule
 from disclosure.formats.model import solve_term
 from disclosure.validation.outliers import (
     History,
@@ -275,18 +275,14 @@ def _outlier_items(
             figure = figures.get(cell)
             if column.kind not in test.kinds or figure is None or not usable(figure.value):
                 continue
-            assert figure.value is not None
-            past = tuple((y, v) for y, held in past_years.items() if usable(v := held.get(cell)))
-            if test.method == "magnitude":
-                past = tuple((y, v) for y, v in past if y == ret.year - 1)
-            if len(past) < test.min_years:
-                continue
-            if test.method == "spread":
-                bounds = spread_bounds(test, column.kind, [v for _, v in past])
-            else:
-                bounds = magnitude_bounds(test, past[-1][1]) if figure.value != 0 else None
+            past = tuple(
+                (y, v) for y, held in past_years.items() if (v := held.get(cell)) is not None and usable(v)
+            )
+            bounds = _bounds(test, column.kind, figure.value, past, ret.year)
             if bounds is None:
                 continue
+            if test.method == "magnitude":
+                past = past[-1:]  # the message quotes the year it is compared with
             items.append(
                 CheckItem(
                     len(items),
@@ -296,13 +292,31 @@ def _outlier_items(
                     rule=rule,
                     cell=cell,
                     figure=figure,
-                    kind=column.kind,
                     value=figure.value,
                     low=bounds[0],
                     high=bounds[1],
-                    history=past,  # type: ignore[arg-type]
+                    history=past,
                 )
             )
+
+
+def _bounds(
+    test: OutlierTest,
+    kind: ColumnKind,
+    value: Number | None,
+    past: tuple[tuple[int, Number], ...],
+    year: int,
+) -> tuple[Number, Number] | None:
+    """The bounds a figure keeps this year under ``test``, from its history ``past`` (oldest first); None when
+    the test does not apply to it (too little history; an amount of 0 this year or last for ``magnitude``)."""
+    if len(past) < test.min_years:
+        return None
+    if test.method == "spread":
+        return spread_bounds(test, kind, [v for _, v in past])
+    last = [v for y, v in past if y == year - 1]
+    if not last or value == 0:
+        return None
+    return magnitude_bounds(test, last[0])
 
 
 def _term(

@@ -123,7 +123,6 @@ def outlier_expectations(rule: Rule) -> list[Expectation]:
     check = outlier_check(rule)
     common: dict[str, Any] = {
         "row_condition": Column("check") == check,
-        "meta": _meta(rule.id, OUTLIER, rule.severity, [check]),
         "severity": _gx_severity(rule.severity),
     }
     if rule.test.method == "identical":
@@ -132,6 +131,7 @@ def outlier_expectations(rule: Rule) -> list[Expectation]:
                 column="value",
                 min_value=1,
                 description=f"{rule.id} {rule.name}：至少一项数字与上年不同",
+                meta=_meta(rule.id, OUTLIER, rule.severity, [check]),
                 **common,
             )
         ]
@@ -143,6 +143,7 @@ def outlier_expectations(rule: Rule) -> list[Expectation]:
             or_equal=inclusive,
             ignore_row_if="either_value_is_missing",
             description=f"{rule.id} {rule.name}：{text}",
+            meta=_meta(rule.id, OUTLIER, rule.severity, [check]),
             **common,
         )
         for a, b, text in (
