@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the yearly DAG in-process on the bundled sample: SQLite Airflow home under the repo, the sample units'
-# returns written into the year's inbox, then `airflow dags test` with approval off. No servers needed.
+# returns of the years before taken in through the intake (their history), the year's returns written into the
+# year's inbox, then `airflow dags test` with approval off. No servers needed.
 #
 #   scripts/run-sample.sh [YEAR] [--faulty]     (the venv's bin must be on PATH; `make run` does that)
 set -euo pipefail
@@ -18,6 +19,9 @@ airflow db migrate >/dev/null
 
 # The bureau's secret key (signs templates and portal links): generated into the data folder when none is set.
 disclosure secret-key --ensure
+
+# The units' accepted returns of the years before, through the intake: what the outlier rules compare with.
+"$repo/scripts/sample-history.sh" "$year"
 
 inbox="$DISCLOSURE_DATA_DIR/inbox/$year"
 echo "==> sample returns for $year into $inbox"

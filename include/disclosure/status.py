@@ -18,6 +18,10 @@ A unit's state is the state of its latest submission, in words the admin can act
   latest file that was not refused, and a newer refused file is only noted (``refused_file``).
 
 The year is complete (the report final, not a draft) when every reporting unit's latest file is 已采用.
+
+A warning the unit justified on its cover (差异说明: an outlier the unit says is right) does not keep a return
+from being accepted; the accepted returns' justified warnings are the year's **notes** (:class:`Note`): listed
+on the status page and handed to the report's narrative (its ``notes``), so the office can say why a figure moved.
 """
 
 from __future__ import annotations
@@ -111,6 +115,21 @@ class FindingLine:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A justified warning of an accepted return: the unit's figure looked wrong and the unit explained it."""
+
+    unit: str
+    name: str  # the unit's name, as the registry gives it
+    rule: str  # e.g. O2
+    location: str
+    message: str  # the finding's Chinese message, ending with the unit's 差异说明
+
+    @property
+    def display(self) -> str:
+        return f"{self.unit} {self.name}"
+
+
+@dataclass(frozen=True)
 class UnitSummary:
     """One unit's standing in the year."""
 
@@ -145,6 +164,15 @@ class UnitSummary:
     @property
     def complete(self) -> bool:
         return self.state_code == ACCEPTED
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """The justified warnings of the unit's accepted return (none while its latest file is not 已采用)."""
+        if not self.complete:
+            return ()
+        return tuple(
+            Note(self.unit, self.name, f.rule, f.location, f.message) for f in self.findings if f.justified
+        )
 
 
 @dataclass(frozen=True)
@@ -252,6 +280,11 @@ class YearSummary:
         return draft_label(self.units)
 
     @property
+    def notes(self) -> tuple[Note, ...]:
+        """Every accepted return's justified warnings, in registry order."""
+        return notes_of(self.units)
+
+    @property
     def totals_outdated(self) -> bool:
         """The saved totals do not sum the units that now have accepted figures (consolidate again)."""
         if self.totals is None:
@@ -287,6 +320,16 @@ def draft_label(units: tuple[UnitSummary, ...] | list[UnitSummary]) -> str:
         return ""
     parts = [f"{reason} {'、'.join(names)}" for reason, names in groups.items()]
     return f"草稿（未完成：{'；'.join(parts)}）"
+
+
+def notes_of(units: tuple[UnitSummary, ...] | list[UnitSummary]) -> tuple[Note, ...]:
+    return tuple(note for unit in units for note in unit.notes)
+
+
+def year_notes(year: int, store: Store, registry: Registry) -> tuple[Note, ...]:
+    """The year's notes (justified warnings of accepted returns) for the report's narrative: the same as the
+    status page's, without the rest of the summary."""
+    return notes_of(unit_summaries(year, store, registry, with_findings=True))
 
 
 def unit_summaries(
@@ -560,6 +603,7 @@ def _totals_view(
 _DERIVED = (
     "headline", "counts", "accepted", "in_totals", "on_time", "late", "past_deadline", "complete", "is_draft",
     "draft_label", "totals_outdated", "problems", "zone_name", "severity_label", "display", "state_text",
+    "notes",
 )  # fmt: skip
 
 

@@ -385,3 +385,40 @@ def test_each_unit_is_found_in_its_batch_per_unit_or_chunked(size: int, as_text:
         assert u07.label == "U06–U10（5 个单位）"
         assert {code for code, t in found.items() if t.focus_state == "failed"} == set(units[5:10])
         assert found["U11"].map_index == 2 and found["U01"].focus_state == "success"
+
+
+@pytest.mark.slow
+def test_page_lists_the_justified_outlier_of_an_accepted_return(
+    tokens, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The sample's U01 explains its 2020 采购总金额 jump (O2) on the cover: once 2019 is in the store its
+    accepted return's warning is listed under 已说明的提示, with the history and the unit's explanation."""
+    from click.testing import CliRunner
+
+    from disclosure.cli import main
+    from disclosure.workbook.sample import JUSTIFICATION
+
+    monkeypatch.setenv("DISCLOSURE_AIRFLOW_API_URL", "http://127.0.0.1:9")
+    cli = CliRunner()
+    for year in (2019, 2020):
+        out = tmp_path / str(year)
+        assert cli.invoke(main, ["sample", "--year", str(year), "--out", str(out)]).exit_code == 0
+        files = sorted(str(p) for p in out.glob("*.xlsx"))
+        accepted = cli.invoke(main, ["accept", *files[:2], "--no-docs"])  # U01 and U02
+        assert accepted.exit_code == 0, accepted.output
+
+    from disclosure_status import app as plugin_app
+
+    plugin_app._store.cache_clear()
+    with TestClient(plugin_app.app) as client:
+        html = client.get("/status?year=2020", headers=bearer(tokens["viewer"])).text
+        data = client.get("/api/status?year=2020", headers=bearer(tokens["viewer"])).json()
+    plugin_app._store.cache_clear()
+    notes = html.split('<ul id="notes">', 1)[1].split("</ul>", 1)[0]
+    assert notes.count("<li") == 1 and 'data-unit="U01"' in notes
+    assert "U01 地质调查院 · O2 · 二、主动公开政府信息情况!C23：" in notes
+    assert "上年为 5.12，今年为 1023.45，相差 100 倍以上" in notes and JUSTIFICATION in notes
+    assert [n["unit"] for n in data["notes"]] == ["U01"]
+    assert "无事项声明（各表按 0 计）" in html.split('id="unit-U02"', 1)[1].split("</tr>", 1)[0]
+    text = cli.invoke(main, ["status", "--year", "2020"]).output  # the CLI lists the same notes
+    assert "已说明的提示" in text and f"U01 地质调查院 O2：{data['notes'][0]['message']}" in text

@@ -97,12 +97,15 @@ def test_column_kinds(spec2019, spec2021):
     assert [t.id for t in spec2021.tables] == ["t2_1", "t2_5", "t2_6", "t2_8", "t3", "t4"]
 
 
-@pytest.mark.parametrize(("version", "rules"), [("gov-2019", 7), ("gov-2021", 8)])
+@pytest.mark.parametrize(("version", "rules"), [("gov-2019", 10), ("gov-2021", 11)])
 def test_rules_are_data(version, rules):
     spec = load_spec(version)
     assert len(spec.rules) == rules
-    assert {"R1", "R3", "R4", "R5", "R6", "X1"} <= {r.id for r in spec.rules}
+    assert {"R1", "R3", "R4", "R5", "R6", "X1", "O1", "O2", "O3"} <= {r.id for r in spec.rules}
     assert all(r.description for r in spec.rules)
+    outliers = {r.id: r.test.method for r in spec.outlier_rules}
+    assert outliers == {"O1": "spread", "O2": "magnitude", "O3": "identical"}
+    assert all(r.severity.value == "warning" for r in spec.outlier_rules) and spec.history_years == 3
 
 
 def test_r3_expands_to_every_outcome_row(spec2019, spec2021):

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from disclosure.formats import Cell, load_spec
-from disclosure.workbook.identity import IDENTITY_SHEET
+from disclosure.workbook.identity import IDENTITY_SHEET, NOTHING_TO_REPORT_CHOICE
 from disclosure.workbook.sample import (
     FAULTS,
+    JUSTIFICATION,
     assign_faults,
     broken_rules,
     faults_for,
@@ -43,11 +44,15 @@ def _all_values(path: Path) -> dict[tuple[str, str], object]:
 
 
 def _read(path: Path, spec) -> dict[Cell, object]:
-    """The figure cells of a filled return, by the template layout (numbers as int / Decimal; blank as None)."""
+    """The figure cells of a filled return, by the template layout (numbers as int / Decimal; blank as None, or
+    as 0 when the cover declares 无事项声明, as the reader counts them)."""
     values = _all_values(path)
+    declared = NOTHING_TO_REPORT_CHOICE in values.values()
     out: dict[Cell, object] = {}
     for cell, key in template_layout(spec).items():
         value = values.get(key)
+        if value is None and declared:
+            value = 0
         out[cell] = Decimal(str(value)) if isinstance(value, float) else value
     return out
 
@@ -89,6 +94,17 @@ def test_2020_sample_adds_up_to_the_seed_exactly(returns_2020, spec2019, registr
     assert totals == {k: Decimal(v) for k, v in seed_figures().items()}
     # spread over several units, with decimal amounts
     assert contributors[("t2_9", "central_procurement", "purchase_amount")] >= 3
+
+
+def test_2020_sample_has_a_justified_unit_and_a_declared_empty_return(returns_2020, spec2019):
+    """U01 explains its 采购总金额 jump on the cover (差异说明); U02 ticks 无事项声明 and leaves its tables blank; no
+    other unit writes either."""
+    layout = set(template_layout(spec2019).values())
+    for r in returns_2020:
+        values = _all_values(r.path)
+        assert (JUSTIFICATION in values.values()) is (r.unit == "U01"), r.unit
+        assert (NOTHING_TO_REPORT_CHOICE in values.values()) is (r.unit == "U02"), r.unit
+        assert (layout.isdisjoint(values)) is (r.unit == "U02"), r.unit  # untouched tables
 
 
 def test_2020_sample_every_return_valid(returns_2020, spec2019):
@@ -261,20 +277,23 @@ def test_sample_years_form_one_series(registry):
 
 
 @pytest.mark.slow
-def test_accepting_2019_then_2020_samples_into_one_store_accepts_all_24(tmp_path, data_dir):
+def test_accepting_the_samples_2019_to_2022_into_one_store_accepts_all_48(tmp_path, data_dir):
+    """The series passes every rule, the cross-year and outlier rules included, against the years before it in
+    the store: the one finding is U01's justified 2020 jump of 采购总金额 (O2, accepted)."""
     import json
 
     from disclosure.cli import main
 
     runner = CliRunner()
-    accepted = []
-    for year in (2019, 2020):
+    accepted, findings = [], []
+    for year in (2019, 2020, 2021, 2022):
         out = tmp_path / str(year)
         made = runner.invoke(main, ["sample", "--year", str(year), "--out", str(out)])
         assert made.exit_code == 0, made.output
         result = runner.invoke(main, ["accept", *sorted(map(str, out.glob("*.xlsx"))), "--json", "--no-docs"])
         assert result.exit_code == 0, result.output
         rows = json.loads(result.output)
-        assert [r["findings"] for r in rows] == [[]] * 12
         accepted += [(r["year"], r["unit"]) for r in rows if r["accepted"]]
-    assert len(accepted) == 24 and len(set(accepted)) == 24
+        findings += [(r["year"], f["unit"], f["rule"], f["justified"]) for r in rows for f in r["findings"]]
+    assert len(accepted) == 48 and len(set(accepted)) == 48
+    assert findings == [(2020, "U01", "O2", True)]

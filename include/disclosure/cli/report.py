@@ -53,6 +53,7 @@ def command(
     from disclosure.registry import load_registry
     from disclosure.report import render_report
     from disclosure.settings import get_settings
+    from disclosure.status import year_notes
     from disclosure.store.repository import Store
 
     settings = get_settings()
@@ -65,6 +66,7 @@ def command(
     try:
         store.upgrade()
         totals, _, _ = consolidate_checked(year, store, registry, spec, docs_dir=settings.validation_docs)
+        notes = year_notes(year, store, registry)
         files = render_report(
             year=year,
             spec=spec,
@@ -74,6 +76,7 @@ def command(
             draft_label=totals.draft_label,
             narrative_path=narrative,
             pdf=pdf,
+            notes=notes,
         )
     except ReportError as exc:
         click.echo(f"无法生成报告：{exc}", err=True)

@@ -63,3 +63,7 @@ def command(
         click.echo(f"{u.unit:<6} {u.name:<12} {u.state_text}{counts}{totals}{file}")
     click.echo(summary.headline)
     click.echo(summary.draft_label or "各单位报表均已采用，报告为正式稿。")
+    if summary.notes:
+        click.echo("已说明的提示（单位已在封面“差异说明”中说明原因，报表已采用）：")
+        for note in summary.notes:
+            click.echo(f"  {note.display} {note.rule}：{note.message}")

@@ -4,6 +4,8 @@ A spec has sections (一 … 六); the table sections hold tables (二 has one s
 rows (a tree: group rows hold no number) and columns (a header tree given by each column's ``header`` path);
 rules are equations over row/column ids, evaluated for each column (``each: column``) or each row
 (``each: row``) of one table. ``prev.<id>`` refers to the previous year's accepted figure of the same cell.
+Outlier rules (``kind: outlier``) compare a return with the unit's own accepted figures of earlier years, their
+thresholds given as data (:class:`OutlierTest`).
 """
 
 from __future__ import annotations
@@ -262,19 +264,80 @@ class Quote(_Model):
         return self
 
 
+class KindFloors(_Model):
+    """A least spread per column kind (in the column's unit), for the spread test: small counts stay quiet."""
+
+    count: Decimal | None = None
+    signed_count: Decimal | None = None
+    amount: Decimal | None = None
+
+    def __getitem__(self, kind: ColumnKind) -> Decimal:
+        value = getattr(self, kind.value)
+        if value is None:
+            raise KeyError(kind)
+        return value
+
+    def covers(self, kinds: tuple[ColumnKind, ...]) -> bool:
+        return all(getattr(self, k.value) is not None for k in kinds)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, k.value) is not None for k in ColumnKind)
+
+
+class OutlierTest(_Model):
+    """How an outlier rule compares a return with the unit's own accepted figures of the ``years`` years before
+    (as many of them as the store holds; the rule applies from ``min_years`` of them on). Amounts are in the
+    column's unit (万元).
+
+    - ``spread``: a figure is an outlier when it lies more than ``k`` spreads from the median of its history;
+      the spread is the median absolute deviation (MAD), but never less than ``floor`` of the column's kind (so
+      that small counts, 0 → 2, are not outliers) nor ``relative_floor`` × |median| (a steady figure may grow).
+    - ``magnitude``: an amount whose magnitude jumps by ``factor`` or more against last year's (元 typed into a
+      万元 column); a zero on either side is no magnitude.
+    - ``identical``: the return's figures are exactly last year's accepted figures (last year's file sent
+      again); an all-zero return is exempt (nothing to report two years running is no copy).
+    """
+
+    method: Literal["spread", "magnitude", "identical"]
+    kinds: tuple[ColumnKind, ...] = (ColumnKind.COUNT, ColumnKind.SIGNED_COUNT, ColumnKind.AMOUNT)
+    years: int = Field(default=1, ge=1)
+    min_years: int = Field(default=1, ge=1)
+    k: Decimal | None = None
+    floor: KindFloors = KindFloors()
+    relative_floor: Decimal = Decimal(0)
+    factor: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> OutlierTest:
+        if self.min_years > self.years:
+            raise ValueError("min_years cannot exceed years")
+        if self.method == "spread" and not (self.k and self.k > 0 and self.floor.covers(self.kinds)):
+            raise ValueError("a spread test needs k > 0 and a floor for each of its kinds")
+        if self.method == "magnitude" and not (self.factor and self.factor > 1):
+            raise ValueError("a magnitude test needs a factor > 1")
+        if self.method != "spread" and (self.k is not None or self.floor or self.relative_floor):
+            raise ValueError("only spread tests take k, floor and relative_floor")
+        if self.method != "magnitude" and self.factor is not None:
+            raise ValueError("only magnitude tests take a factor")
+        return self
+
+
 class Rule(_Model):
     """A 勾稽 or cell rule. ``kind: equation`` rules hold ``checks``; ``cell_type`` (R6) and ``prose`` (R7) are
     derived from the column kinds and the narrative, so they carry only their description."""
 
     id: str = Field(pattern=r"^[A-Z][A-Z0-9]*$")
     name: str  # short Chinese name, e.g. 收支平衡
-    kind: Literal["equation", "cell_type", "prose"] = "equation"
+    kind: Literal["equation", "cell_type", "prose", "outlier"] = "equation"
     severity: Severity = Severity.ERROR
     table: str | None = None
     each: Literal["column", "row"] | None = None
     only: tuple[str, ...] = ()  # restrict the columns (each: column) or rows (each: row) checked
     checks: tuple[str, ...] = ()
     quotes: tuple[Quote, ...] = ()  # prose rules (R7): phrases that quote a table figure
+    test: OutlierTest | None = (
+        None  # outlier rules: the comparison with the unit's history and its thresholds
+    )
     description: str  # Chinese, as the unit reads it
 
     @cached_property
@@ -295,6 +358,10 @@ class Rule(_Model):
             raise ValueError(f"{self.kind} rule {self.id} takes no checks")
         if self.quotes and self.kind != "prose":
             raise ValueError(f"only prose rules take quotes ({self.id})")
+        if (self.kind == "outlier") != (self.test is not None):
+            raise ValueError(f"outlier rules, and only they, take a test ({self.id})")
+        if self.kind == "outlier" and self.severity is not Severity.WARNING:
+            raise ValueError(f"an outlier rule is a warning the unit may justify ({self.id})")
         return self
 
 
@@ -362,6 +429,15 @@ class FormatSpec(_Model):
     def cells(self) -> Iterator[Cell]:
         for t in self.tables:
             yield from t.cells()
+
+    @property
+    def outlier_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.kind == "outlier")
+
+    @property
+    def history_years(self) -> int:
+        """How many earlier years of a unit's accepted figures the outlier rules look at (0: none)."""
+        return max((r.test.years for r in self.outlier_rules if r.test is not None), default=0)
 
     def section(self, number: str) -> Section:
         for s in self.sections:

@@ -22,6 +22,7 @@ from disclosure.intake.reading import Reading, is_current, read_file
 from disclosure.registry import Registry
 from disclosure.store import Store, SubmissionInfo, SubmissionStatus, ValidationOutcome
 from disclosure.validation.findings import READ_RULE, Finding
+from disclosure.validation.outliers import History
 
 log = logging.getLogger(__name__)
 
@@ -227,20 +228,20 @@ def _validate(
             result.findings.append(no_format_finding(ret, result.submission.original_name))
             continue
         groups.setdefault(spec.version, (spec, []))[1].append((result, ret))
-    previous_by_year: dict[int, dict] = {}
     for spec, group in groups.values():
         returns = [ret for _, ret in group]
-        years = {ret.year for ret in returns}
-        previous: dict = {}
-        for year in years:
-            if year - 1 not in previous_by_year:
-                previous_by_year[year - 1] = store.current_figures(year - 1)
-            previous.update(previous_by_year[year - 1])
+        history = _history(store, spec, returns)
+        previous = {
+            ret.unit: history[ret.unit][ret.year - 1]
+            for ret in returns
+            if ret.year - 1 in history.get(ret.unit, {})
+        }
         run_id = new_run_id("check")
         per_return, run = findings_per_return(
             returns,
             spec,
             previous=previous,
+            history=history,
             run_id=run_id,
             docs_dir=docs_dir / run_id if docs_dir is not None else None,
         )
@@ -248,6 +249,15 @@ def _validate(
             name = result.submission.original_name
             result.findings.extend(replace(f, file=name) for f in found)
             result.data_docs = run.docs_index
+
+
+def _history(store: Store, spec: FormatSpec, returns: Sequence[UnitReturn]) -> History:
+    """The units' accepted figures of the years before their returns' year that the cross-year rules (last year)
+    and the outlier rules (up to ``spec.history_years``) compare with: for a 2020 return, 2017–2019, as many of
+    them as the store holds. Always what was accepted through the intake, never anything else."""
+    depth = max(spec.history_years, 1)
+    years = {y for ret in returns for y in range(ret.year - depth, ret.year)}
+    return store.figure_years(years, {ret.unit for ret in returns})
 
 
 def _feedback(store: Store, result: CheckResult, unit: str, folder: Path) -> Path | None:

@@ -5,6 +5,10 @@ holding the year's facts (e.g. ``facts.personnel_items: 101``) and, in gov-2021,
 from the tables are inserted with ``{{ fig("t3", "new", "total") }}``; a figure the data lacks raises. Level-2
 headings (``## 一、总体情况``) open the prose sections and must match the format's section titles.
 
+The context also carries the year's ``notes``: the justified warnings of the accepted returns
+(``disclosure.status.Note``: unit, name, rule, location, message), for a narrative that explains why a figure
+moved (``{% for n in notes %}…{% endfor %}``); a narrative may leave them unused.
+
 Which file is used, first found: the ``narrative_path`` given; ``<data>/narratives/<year>.md.j2`` (the admin's);
 ``templates/narratives/<year>.md.j2`` (bundled sample); ``templates/narratives/default.md.j2``.
 """
@@ -12,11 +16,11 @@ Which file is used, first found: the ``narrative_path`` given; ``<data>/narrativ
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import yaml
@@ -27,6 +31,9 @@ from disclosure.formats import Cell, FormatSpec
 from disclosure.registry import Registry
 from disclosure.report.environment import get_environment, templates_dir
 from disclosure.settings import get_settings
+
+if TYPE_CHECKING:
+    from disclosure.status import Note
 
 RunStyle = Literal["plain", "bold", "lead"]  # lead: the 楷体 lead-in sentence of a （一） paragraph
 
@@ -155,15 +162,17 @@ def render_narrative(
     totals: Mapping[Cell, int | Decimal],
     registry: Registry,
     narrative_path: Path | None = None,
+    notes: Sequence[Note] = (),
 ) -> Narrative:
-    """Render the year's narrative with the totals and parse it into the prose sections of the report.
+    """Render the year's narrative with the totals (and the year's ``notes``) and parse it into the prose
+    sections of the report.
 
     When the year has no narrative of its own and a bundled sample does not fit (e.g. gov-2021's fees), the
     error names the file the office has to write (``<data>/narratives/<year>.md.j2``), not the sample."""
     path = narrative_file(year, narrative_path)
     own = narrative_path or get_settings().narratives() / f"{year}.md.j2"
     try:
-        return _render_narrative(year, spec, totals, registry, path)
+        return _render_narrative(year, spec, totals, registry, path, notes)
     except ReportError as exc:
         if path == own:
             raise
@@ -174,7 +183,12 @@ def render_narrative(
 
 
 def _render_narrative(
-    year: int, spec: FormatSpec, totals: Mapping[Cell, int | Decimal], registry: Registry, path: Path
+    year: int,
+    spec: FormatSpec,
+    totals: Mapping[Cell, int | Decimal],
+    registry: Registry,
+    path: Path,
+    notes: Sequence[Note] = (),
 ) -> Narrative:
     facts, body = split_front_matter(path.read_text(encoding="utf-8"), path)
     fig = _FigureLookup(spec, totals)
@@ -186,6 +200,7 @@ def _render_narrative(
         "units": registry.units,
         "unit_count": len(registry.units),
         "fig": fig,
+        "notes": tuple(notes),
     }
     env = get_environment()
     try:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from disclosure.formats import Cell, FormatSpec
 from disclosure.registry import Registry
@@ -23,6 +24,9 @@ from disclosure.report.narrative import Narrative, Paragraph, render_narrative
 from disclosure.report.pdf import write_pdf
 from disclosure.report.quotes import check_quotes
 from disclosure.report.tables_xlsx import write_xlsx
+
+if TYPE_CHECKING:
+    from disclosure.status import Note
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def render_report(
     draft_label: str = "",
     narrative_path: Path | None = None,
     pdf: bool = False,
+    notes: Sequence[Note] = (),
 ) -> ReportFiles:
     """Write the report files for ``year`` into ``out_dir`` (overwriting: re-rendering is idempotent).
 
@@ -71,9 +76,10 @@ def render_report(
     ``totals``, when the narrative's headings do not match the format, when gov-2021's 信息处理费 is not given,
     or when a number quoted in the prose contradicts the tables (R7). With ``pdf``, the .docx is also printed
     to PDF when LibreOffice is installed (an older PDF is removed when it is not, so none is left stale).
+    ``notes``: the year's justified warnings (``disclosure.status.year_notes``), for the narrative.
     """
     narrative = render_narrative(
-        year=year, spec=spec, totals=totals, registry=registry, narrative_path=narrative_path
+        year=year, spec=spec, totals=totals, registry=registry, narrative_path=narrative_path, notes=notes
     )
     check_quotes(narrative.text, spec, totals)
     blocks = report_blocks(spec, narrative, totals)

@@ -706,6 +706,34 @@ class Store:
                 out.setdefault(unit, {})[Cell(table, row, column)] = decode_value(value, value_type)
         return out
 
+    def figure_years(
+        self, years: Iterable[int], units: Iterable[str]
+    ) -> dict[str, dict[int, dict[Cell, Number | None]]]:
+        """Some units' current figures of several years, in one query: ``{unit: {year: {Cell: value}}}`` (a year
+        the store holds nothing of for a unit is absent). The outlier rules' history of the units being checked."""
+        years, units = sorted(set(years)), sorted(set(units))
+        out: dict[str, dict[int, dict[Cell, Number | None]]] = {}
+        if not years or not units:
+            return out
+        query = select(
+            AcceptedFigure.unit,
+            AcceptedFigure.year,
+            AcceptedFigure.table_id,
+            AcceptedFigure.row_id,
+            AcceptedFigure.column_id,
+            AcceptedFigure.value,
+            AcceptedFigure.value_type,
+        ).where(
+            AcceptedFigure.year.in_(years),
+            AcceptedFigure.unit.in_(units),
+            AcceptedFigure.superseded_at.is_(None),
+        )
+        with self.session() as session:
+            for unit, year, table, row, column, value, value_type in session.execute(query):
+                cells = out.setdefault(unit, {}).setdefault(year, {})
+                cells[Cell(table, row, column)] = decode_value(value, value_type)
+        return out
+
     def current_figure_records(self, year: int, unit: str | None = None) -> list[Figure]:
         """The current figures as ``Figure`` records, with the sheet and cell they were read from."""
         query = _current_query(year)

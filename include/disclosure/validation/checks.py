@@ -8,6 +8,11 @@ Each row is one check item of one unit, named in the ``check`` column after the 
   ``FormatSpec.expand`` gives them): ``left`` and ``right`` are the two sides, summed exactly in Python (int or
   Decimal) and handed to GX as float64. An equation is checked only when every term is known; when only its
   single checked cell (the left side) is blank, it is still checked so the finding can say what it should be.
+- ``<O>:spread`` / ``<O>:magnitude`` — one figure of a unit with enough history for an outlier rule: ``value``
+  is this year's figure, ``low`` and ``high`` the bounds ``outliers.py`` computes from the unit's accepted
+  figures of earlier years (kept with the item, for the message).
+- ``<O>:identical`` — one per return with last year's accepted figures: ``value`` is how many figures differ
+  from last year's.
 - ``TEMPLATE:version`` — one per return: ``text`` is the return's format version.
 
 The ``item`` column indexes :class:`CheckItem` records that keep the exact values and cells, so GX's unexpected
@@ -22,8 +27,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from disclosure.figures import Figure, Number, UnitReturn
-from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, Rule
+from disclosure.formats import Cell, ColumnKind, Equation, FormatSpec, OutlierTest, Rule
 from disclosure.formats.model import solve_term
+from disclosure.validation.outliers import (
+    History,
+    differing_figures,
+    magnitude_bounds,
+    spread_bounds,
+    unit_history,
+    usable,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +44,7 @@ if TYPE_CHECKING:
 #: value of the ``check`` column for the template identity item
 TEMPLATE_CHECK = "TEMPLATE:version"
 
-FRAME_COLUMNS = ("item", "unit", "check", "value", "ok", "left", "right", "text")
+FRAME_COLUMNS = ("item", "unit", "check", "value", "ok", "left", "right", "low", "high", "text")
 
 #: Last year's accepted figures per unit code (or the bureau code), keyed by cell.
 Previous = Mapping[str, Mapping[Cell, Number | None]]
@@ -66,6 +79,12 @@ class CheckItem:
     expected: Number | None = None  # determined_value: what a blank cell should hold
     kind: ColumnKind | None = None  # cell checks: the column's kind
     decimals: int | None = None  # cell checks of amounts: most decimals allowed
+    value: Number | None = None  # outlier checks: this year's figure, or how many figures differ (identical)
+    low: Number | None = None  # outlier checks of a figure: the bounds it keeps this year
+    high: Number | None = None
+    history: tuple[
+        tuple[int, Number], ...
+    ] = ()  # outlier checks: the unit's accepted figure per earlier year
 
     @property
     def left_sum(self) -> Number | None:
@@ -88,6 +107,11 @@ def cell_check(rule: Rule, kind: ColumnKind) -> str:
 
 def equation_check(rule: Rule, index: int) -> str:
     return f"{rule.id}:{index}"
+
+
+def outlier_check(rule: Rule) -> str:
+    assert rule.test is not None
+    return f"{rule.id}:{rule.test.method}"
 
 
 def value_has_kind_shape(value: Number, kind: ColumnKind, decimals: int | None) -> bool:
@@ -125,8 +149,10 @@ def build_check_items(
     spec: FormatSpec,
     previous: Previous | None = None,
     failures: dict[int, Exception] | None = None,
+    history: History | None = None,
 ) -> list[CheckItem]:
-    """Every check item of every return, in a stable order (return, then spec order).
+    """Every check item of every return, in a stable order (return, then spec order). ``history``: each unit's
+    accepted figures of earlier years, for the outlier rules (a unit without enough of it is not checked).
 
     With ``failures``, a return whose items cannot be built is left out and its exception recorded there by
     return index (the others are checked as usual); without it the exception propagates."""
@@ -152,6 +178,7 @@ def build_check_items(
         start = len(items)
         try:
             _return_items(items, index, ret, spec, cell_rule, cells, instances, previous)
+            _outlier_items(items, index, ret, spec, history)
         except Exception as exc:  # one return's fault must not stop the batch (see ``failures``)
             if failures is None:
                 raise
@@ -217,6 +244,81 @@ def _return_items(
         )
 
 
+def _outlier_items(
+    items: list[CheckItem], index: int, ret: UnitReturn, spec: FormatSpec, history: History | None
+) -> None:
+    """Append one return's outlier check items: each figure with enough history for a rule, and for the
+    identical rule the return as a whole."""
+    if ret.meta.format_version != spec.version or not history:
+        return
+    figures = {Cell(*f.key): f for f in ret.figures}
+    for rule in spec.outlier_rules:
+        test = rule.test
+        assert test is not None
+        years = unit_history(history, ret.unit, ret.year, test)
+        if len(years) < test.min_years:
+            continue
+        past_years = {y: history[ret.unit][y] for y in years}
+        check = outlier_check(rule)
+        if test.method == "identical":
+            last = past_years.get(ret.year - 1)
+            differing = (
+                differing_figures({c: f.value for c, f in figures.items()}, last)
+                if last is not None
+                else None
+            )
+            if differing is not None:
+                items.append(CheckItem(len(items), index, ret.unit, check, rule=rule, value=differing))
+            continue
+        for cell in spec.cells():
+            column = spec.table(cell.table).column(cell.column)
+            figure = figures.get(cell)
+            if column.kind not in test.kinds or figure is None or not usable(figure.value):
+                continue
+            past = tuple(
+                (y, v) for y, held in past_years.items() if (v := held.get(cell)) is not None and usable(v)
+            )
+            bounds = _bounds(test, column.kind, figure.value, past, ret.year)
+            if bounds is None:
+                continue
+            if test.method == "magnitude":
+                past = past[-1:]  # the message quotes the year it is compared with
+            items.append(
+                CheckItem(
+                    len(items),
+                    index,
+                    ret.unit,
+                    check,
+                    rule=rule,
+                    cell=cell,
+                    figure=figure,
+                    value=figure.value,
+                    low=bounds[0],
+                    high=bounds[1],
+                    history=past,
+                )
+            )
+
+
+def _bounds(
+    test: OutlierTest,
+    kind: ColumnKind,
+    value: Number | None,
+    past: tuple[tuple[int, Number], ...],
+    year: int,
+) -> tuple[Number, Number] | None:
+    """The bounds a figure keeps this year under ``test``, from its history ``past`` (oldest first); None when
+    the test does not apply to it (too little history; an amount of 0 this year or last for ``magnitude``)."""
+    if len(past) < test.min_years:
+        return None
+    if test.method == "spread":
+        return spread_bounds(test, kind, [v for _, v in past])
+    last = [v for y, v in past if y == year - 1]
+    if not last or value == 0:
+        return None
+    return magnitude_bounds(test, last[0])
+
+
 def _term(
     cell: Cell,
     sign: int,
@@ -258,8 +360,10 @@ def check_frame(items: Sequence[CheckItem]) -> pd.DataFrame:
 
     rows = []
     for it in items:
-        value = ok = left = right = np.nan
-        if it.kind is not None and it.figure is not None and it.figure.value is not None:
+        value = ok = left = right = low = high = np.nan
+        if it.rule is not None and it.rule.kind == "outlier":
+            value, low, high = number(it.value), number(it.low), number(it.high)
+        elif it.kind is not None and it.figure is not None and it.figure.value is not None:
             value = number(it.figure.value)
             ok = 1.0 if value_has_kind_shape(it.figure.value, it.kind, it.decimals) else 0.0
         if it.equation is not None:
@@ -274,11 +378,13 @@ def check_frame(items: Sequence[CheckItem]) -> pd.DataFrame:
                 "ok": ok,
                 "left": left,
                 "right": right,
+                "low": low,
+                "high": high,
                 "text": it.text,
             }
         )
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    for name in ("value", "ok", "left", "right"):
+    for name in ("value", "ok", "left", "right", "low", "high"):
         frame[name] = frame[name].astype("float64")
     return frame
 

@@ -20,6 +20,7 @@ from disclosure.workbook.identity import COVER_FIELDS, COVER_SHEET
 #: Where the cover sheet shows the format version (layout contract: title in row 1, then one row per field).
 COVER_VERSION_CELL = f"B{2 + list(COVER_FIELDS).index('format_version')}"
 COVER_YEAR_CELL = f"B{2 + list(COVER_FIELDS).index('year')}"
+COVER_JUSTIFICATION_CELL = f"B{2 + list(COVER_FIELDS).index('justification')}"
 
 Layout = Mapping[Cell, tuple[str, str]]
 
@@ -229,13 +230,78 @@ def equation_finding(
         )
     justified = False
     if rule.severity is Severity.WARNING:
-        if justification.strip():
-            justified = True
-            message += f"单位已在封面“差异说明”中说明：{justification.strip()}"
-        else:
-            message += "如数字无误，请在封面“差异说明”中写明原因。"
+        message, justified = _warning_tail(message, justification)
     elif len(item.left) == 1:
         message += "请核对后改正。"
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        message=message,
+        unit=ret.unit,
+        file=file,
+        sheet=sheet,
+        cell=coord,
+        expected=expected,
+        actual=actual,
+        justified=justified,
+        key=item.cell,
+    )
+
+
+def _warning_tail(message: str, justification: str) -> tuple[str, bool]:
+    """A warning's message ends with the unit's 差异说明 when it wrote one (the warning is then justified), else
+    with what to do if the figure is right."""
+    if justification.strip():
+        return f"{message}单位已在封面“差异说明”中说明：{justification.strip()}", True
+    return f"{message}如数字无误，请在封面“差异说明”中写明原因。", False
+
+
+_COUNTS = "一两三四五六七八九十"
+
+
+def _years_phrase(years: list[int], year: int) -> str:
+    """«上年», «近三年» for the years just before ``year``, else the years themselves: «2017、2019年»."""
+    if years == list(range(year - len(years), year)):
+        return "上年" if len(years) == 1 else f"近{_COUNTS[len(years) - 1]}年"
+    return f"{'、'.join(str(y) for y in years)}年"
+
+
+def outlier_finding(
+    item: CheckItem,
+    spec: FormatSpec,
+    ret: UnitReturn,
+    layout: Layout | None,
+    file: str | None,
+    justification: str,
+) -> Finding:
+    """A figure far from the unit's own history, an amount that jumped by orders of magnitude, or a return that
+    repeats last year's: the history is in the message («近三年为 3、5、4，今年为 400»)."""
+    assert item.rule is not None and item.rule.test is not None
+    rule, method = item.rule, item.rule.test.method
+    if method == "identical":
+        sheet, coord = COVER_SHEET, COVER_JUSTIFICATION_CELL
+        expected, actual = "至少一项与上年不同", "与上年完全相同"
+        message = (
+            f"本表各项数字与本单位{ret.year - 1}年度已采用的报表完全相同，可能误报了上年度的报表：请核对后填报"
+            f"{ret.year}年度的数字。"
+        )
+    else:
+        assert item.cell is not None
+        sheet, coord = locate(ret, item.cell, layout)
+        where = _where(spec, item.cell, coord)
+        past = "、".join(fmt(v) for _, v in item.history)
+        expected, actual = past, fmt(item.value)
+        phrase = _years_phrase([y for y, _ in item.history], ret.year)
+        if method == "magnitude":
+            column = spec.table(item.cell.table).column(item.cell.column)
+            unit = f"（本栏以{column.unit}计）" if column.unit else ""
+            message = (
+                f"{where}{phrase}为 {past}，今年为 {actual}，相差 {fmt(rule.test.factor)} 倍以上：请核对是否以"
+                f"“元”误填{unit}。"
+            )
+        else:
+            message = f"{where}{phrase}为 {past}，今年为 {actual}，明显偏离本单位往年数据。"
+    message, justified = _warning_tail(message, justification)
     return Finding(
         rule=rule.id,
         severity=rule.severity,

@@ -9,6 +9,9 @@ from that.
   (between 0 and ∞; ``signed_count`` columns are exempt), and the exact value has the kind's shape (``ok`` = 1).
 - ``equation`` rules (R1, R3, R4, R5, X1, X2…): one ``ExpectColumnPairValuesToBeEqual(left, right)`` per
   equation, over the rows of its instances (per column, per row or per group, as the rule says).
+- ``outlier`` rules (O1, O2, O3): the figure keeps the bounds its history gives (``low`` ≤ value ≤ ``high`` as
+  two ``ExpectColumnPairValuesAToBeGreaterThanB``, strict for ``magnitude``: a jump *by* the factor is one);
+  for ``identical``, at least one figure differs from last year's (``ExpectColumnValuesToBeBetween``).
 - the template: the return's format version is the spec's.
 - ``prose`` rules (R7) concern the report's narrative, not a return: the report renderer checks them.
 """
@@ -18,13 +21,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from disclosure.formats import ColumnKind, FormatSpec, Rule, Severity
-from disclosure.validation.checks import TEMPLATE_CHECK, cell_check, equation_check
+from disclosure.validation.checks import TEMPLATE_CHECK, cell_check, equation_check, outlier_check
 from disclosure.validation.findings import TEMPLATE_RULE
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
 BLANK, RANGE, SHAPE, EQUATION, VERSION = "blank", "range", "shape", "equation", "version"
+OUTLIER = "outlier"
 
 #: column kinds that may not be negative
 NON_NEGATIVE_KINDS = (ColumnKind.COUNT, ColumnKind.AMOUNT)
@@ -110,6 +114,45 @@ def equation_expectations(rule: Rule) -> list[Expectation]:
     return out
 
 
+def outlier_expectations(rule: Rule) -> list[Expectation]:
+    """An outlier rule over its check items: the figure within its bounds, or the return not last year's."""
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    assert rule.test is not None
+    check = outlier_check(rule)
+    common: dict[str, Any] = {
+        "row_condition": Column("check") == check,
+        "severity": _gx_severity(rule.severity),
+    }
+    if rule.test.method == "identical":
+        return [
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=1,
+                description=f"{rule.id} {rule.name}：至少一项数字与上年不同",
+                meta=_meta(rule.id, OUTLIER, rule.severity, [check]),
+                **common,
+            )
+        ]
+    inclusive = rule.test.method == "spread"
+    return [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a,
+            column_B=b,
+            or_equal=inclusive,
+            ignore_row_if="either_value_is_missing",
+            description=f"{rule.id} {rule.name}：{text}",
+            meta=_meta(rule.id, OUTLIER, rule.severity, [check]),
+            **common,
+        )
+        for a, b, text in (
+            ("value", "low", "不低于往年数据给出的下限"),
+            ("high", "value", "不高于往年数据给出的上限"),
+        )
+    ]
+
+
 def template_expectations(spec: FormatSpec) -> list[Expectation]:
     """The return is in the format in force for its year (an old template is an error)."""
     import great_expectations.expectations as gxe
@@ -134,6 +177,8 @@ def compile_expectations(spec: FormatSpec) -> list[Expectation]:
             out.extend(cell_type_expectations(spec, rule))
         elif rule.kind == "equation":
             out.extend(equation_expectations(rule))
+        elif rule.kind == "outlier":
+            out.extend(outlier_expectations(rule))
     return out
 
 

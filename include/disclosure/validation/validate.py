@@ -26,12 +26,14 @@ from disclosure.validation.findings import READ_RULE, SYSTEM_RULE, TEMPLATE_RULE
 from disclosure.validation.messages import (
     cell_finding,
     equation_finding,
+    outlier_finding,
     problem_finding,
     raw_issue,
     version_finding,
 )
+from disclosure.validation.outliers import History
 from disclosure.validation.runner import RunResult, new_run_id, run_suite
-from disclosure.validation.suite import BLANK, EQUATION, VERSION, compile_suite
+from disclosure.validation.suite import BLANK, EQUATION, OUTLIER, VERSION, compile_suite
 from disclosure.workbook.identity import COVER_SHEET
 
 logger = logging.getLogger(__name__)
@@ -56,18 +58,21 @@ def run_validation(
     justified: Mapping[str, str] | None = None,
     run_id: str | None = None,
     docs_dir: Path | None = None,
+    history: History | None = None,
 ) -> tuple[list[Finding], RunResult]:
     """Validate ``returns`` against ``spec`` in one GX run; the findings and the run (Data Docs, counts).
 
     ``previous``: last year's accepted figures per unit code, for the cross-year rules (skipped for a unit
-    without them). ``justified``: a 差异说明 per unit code, in addition to the one on each return's cover sheet.
+    without them). ``history``: each unit's accepted figures per earlier year, for the outlier rules (a rule is
+    skipped for a unit with less history than it needs). ``justified``: a 差异说明 per unit code, in addition to
+    the one on each return's cover sheet.
 
     One return never stops the others: a fault while checking one (building its checks, writing its findings, or
     a GX run that fails only with it) becomes a ``SYSTEM`` finding of that return alone, and the rest are judged
     as usual.
     """
     failures: dict[int, Exception] = {}
-    items = build_check_items(returns, spec, previous, failures)
+    items = build_check_items(returns, spec, previous, failures, history)
     suite = compile_suite(spec)
     try:
         run = run_suite(check_frame(items), suite, run_id=run_id, docs_dir=docs_dir)
@@ -76,14 +81,14 @@ def run_validation(
             raise
         # find the return(s) GX cannot evaluate: judge each on its own (slow, but only after a fault)
         logger.warning("validation run failed (%s): validating the %d returns one by one", exc, len(returns))
-        return _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures)
+        return _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures, history)
     findings = _findings(run, items, returns, spec, previous, justified, failures)
     findings.extend(system_finding(returns[i], exc) for i, exc in sorted(failures.items()))
     findings.extend(_reader_findings(returns, findings))
     return sort_findings(findings, (COVER_SHEET, *spec.sheets)), run
 
 
-def _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures):
+def _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures, history):
     findings: list[Finding] = []
     run = RunResult(run_id=run_id or new_run_id())
     for index, ret in enumerate(returns):
@@ -92,7 +97,9 @@ def _one_by_one(returns, spec, previous, justified, run_id, docs_dir, failures):
             findings.extend(_reader_findings([ret], findings))
             continue
         try:
-            found, one = run_validation([ret], spec, previous=previous, justified=justified, run_id=run_id)
+            found, one = run_validation(
+                [ret], spec, previous=previous, justified=justified, run_id=run_id, history=history
+            )
         except Exception as exc:
             findings.append(system_finding(ret, exc))
             findings.extend(_reader_findings([ret], findings))
@@ -193,9 +200,11 @@ def _finding(
     where = layout if ret.path is None else None
     if aspect == VERSION:
         return version_finding(spec, ret, file), False
+    note = (justified or {}).get(ret.unit) or ret.meta.justification
     if aspect == EQUATION:
-        note = (justified or {}).get(ret.unit) or ret.meta.justification
         return equation_finding(item, spec, ret, where, file, note), False
+    if aspect == OUTLIER:
+        return outlier_finding(item, spec, ret, where, file, note), False
     sheet, coord = (item.figure.sheet, item.figure.cell) if item.figure else (None, None)
     problem = problems.get((sheet, coord))
     # the reader's advice on the cell's content goes into this finding; its structural problems stand alone
@@ -249,11 +258,18 @@ def findings_per_return(
     justified: Mapping[str, str] | None = None,
     run_id: str | None = None,
     docs_dir: Path | None = None,
+    history: History | None = None,
 ) -> tuple[list[list[Finding]], RunResult]:
     """:func:`run_validation`, with each return's findings apart (in the order of ``returns``; matched by each
     return's ``path``, which must tell the returns apart)."""
     findings, run = run_validation(
-        returns, spec, previous=previous, justified=justified, run_id=run_id, docs_dir=docs_dir
+        returns,
+        spec,
+        previous=previous,
+        justified=justified,
+        run_id=run_id,
+        docs_dir=docs_dir,
+        history=history,
     )
     by_file: dict[str | None, list[Finding]] = {}
     for finding in findings:
@@ -280,9 +296,12 @@ def validate_returns(
     previous: Previous | None = None,
     justified: Mapping[str, str] | None = None,
     docs_dir: Path | None = None,
+    history: History | None = None,
 ) -> list[Finding]:
     """Every finding of every return (all at once, never the first error only), in reading order."""
-    findings, _ = run_validation(returns, spec, previous=previous, justified=justified, docs_dir=docs_dir)
+    findings, _ = run_validation(
+        returns, spec, previous=previous, justified=justified, docs_dir=docs_dir, history=history
+    )
     return findings
 
 

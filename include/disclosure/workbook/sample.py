@@ -2,12 +2,17 @@
 
 - 2020 (format gov-2019): the units' figures add up exactly to the bureau's published 2020 report (the seed):
   50 central procurement projects worth 3421.7 万元 spread over several units, and the year's one application,
-  from a 自然人, answered 本机关不掌握相关政府信息 by one unit; every other figure is 0.
+  from a 自然人, answered 本机关不掌握相关政府信息 by one unit; every other figure is 0. Two units show what the
+  outlier rules and the cover allow: U01's 采购总金额 is over 100 times its 2019 figure and its cover's 差异说明
+  explains why (a justified O2 warning, accepted once 2019 is in the store); U02 has nothing to report, declares
+  it on the cover (无事项声明) and leaves its tables untouched.
 - Any other year: deterministic (seeded by year and unit) figures, valid under every same-year rule of the format
   in force, carried over from the previous year where that year is also generated here (X1: this year's 上年结转 =
   last year's 结转下年度; X2: 现行有效件数 continues last year's stock). Years before the seed are generated
   backwards from the year after them, so the samples form one consistent series (2019 → 2020 → 2021 …): a store
-  can accept several sample years and every cross-year rule holds between them.
+  can accept several sample years and every cross-year rule holds between them. An amount follows the same
+  amount of the neighbouring year within ±40 %, so the outlier rules (O1–O3) find nothing in the series but the
+  one justified jump above.
 - Faulty returns: a catalogue (:data:`FAULTS`) of the errors seen in real reports, each a precise mutation of a
   valid filled return, for exercising the reader, the validator and the feedback workbook.
 """
@@ -25,6 +30,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 
+from disclosure.errors import SpecError
 from disclosure.formats import Cell, ColumnKind, FormatSpec, Rule, spec_for_year
 from disclosure.formats.model import solve_term
 from disclosure.registry import Registry, Unit
@@ -55,6 +61,14 @@ SEED_SPLITS: dict[Cell, dict[int, int | Decimal]] = {
 #: the seed's one application: (table, applicant column, outcome row) and the position of the unit that had it.
 SEED_APPLICATION = ("t3", "natural", "unable_not_held")
 SEED_APPLICATION_UNIT = 4
+#: The seed year's unit (by position) whose 采购总金额 is JUSTIFIED_JUMP times the year before's, explained on
+#: its cover: an O2 金额数量级突变 warning that is justified, hence accepted (the status page lists it).
+JUSTIFIED_UNIT = 0
+JUSTIFIED_CELL = Cell("t2_9", "central_procurement", "purchase_amount")
+JUSTIFIED_JUMP = 200
+JUSTIFICATION = "本年度集中采购区域地质调查专用设备，采购总金额较上年大幅增加，数字无误。"
+#: The seed year's unit (by position, all its figures 0) that declares 无事项声明 and leaves its tables blank.
+DECLARED_EMPTY_UNIT = 1
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -116,11 +130,19 @@ def _seed_figures(spec: FormatSpec, index: int) -> Figures:
 
 
 def _random_figures(
-    spec: FormatSpec, year: int, unit: Unit, previous: Figures | None, fixed: Figures | None = None
+    spec: FormatSpec,
+    year: int,
+    unit: Unit,
+    previous: Figures | None,
+    fixed: Figures | None = None,
+    following: Figures | None = None,
 ) -> Figures:
     """Plausible figures for one unit, valid under every same-year rule; carried over from ``previous``; the
-    cells in ``fixed`` (what next year's cross-year rules require of this year) take those values."""
+    cells in ``fixed`` (what next year's cross-year rules require of this year) take those values. An amount
+    stays within ±40 % of the same amount of ``previous`` (or ``following``, generating backwards) when that
+    is not 0: a unit's amounts keep their order of magnitude from year to year (O2)."""
     fixed = fixed or {}
+    neighbour = previous or following or {}
     rng = random.Random(f"disclosure-sample-{year}-{unit.code}")
     figures = _zeros(spec)
     t3, _, applicant_columns = _applicant_columns(spec)
@@ -133,6 +155,9 @@ def _random_figures(
                 cell = Cell(table.id, row.id, col.id)
                 if col.kind is ColumnKind.AMOUNT:
                     figures[cell] = Decimal(rng.randint(0, 4000)) / 100
+                    if neighbour.get(cell):
+                        share = Decimal(60 + int(figures[cell] * 100) % 81) / 100  # 0.60 … 1.40
+                        figures[cell] = (Decimal(neighbour[cell]) * share).quantize(Decimal("0.01"))
                 elif col.kind is ColumnKind.SIGNED_COUNT:
                     figures[cell] = rng.randint(-3, 5)
                 else:
@@ -207,7 +232,13 @@ def _sample_figures_cached(
             figures = _seed_figures(spec, index)
         else:
             fixed = _carried_back(spec_for_year(year + 1), following[unit.code]) if following else None
-            figures = _random_figures(spec, year, unit, previous.get(unit.code), fixed)
+            figures = _random_figures(
+                spec, year, unit, previous.get(unit.code), fixed, following.get(unit.code)
+            )
+            if year == SEED_YEAR - 1 and index == JUSTIFIED_UNIT and JUSTIFIED_CELL in figures:
+                # the year before the seed's jump: the seed's amount is JUSTIFIED_JUMP times this one
+                jumped = Decimal(following[unit.code][JUSTIFIED_CELL]) / JUSTIFIED_JUMP
+                figures[JUSTIFIED_CELL] = jumped.quantize(Decimal("0.01"))
         problems = broken_rules(spec, figures)
         if problems:  # a generator bug, not a data problem
             raise AssertionError(f"sample {year} {unit.code} breaks {problems}")
@@ -270,6 +301,7 @@ class FaultContext:
     unit: Unit
     figures: Figures
     layout: dict[Cell, tuple[str, str]]
+    previous: Figures | None = None  # the unit's sample figures of the year before, when a format covers it
 
     def cell(self, wb: Workbook, key: Cell):
         sheet, coordinate = self.layout[key]
@@ -294,6 +326,9 @@ class Fault:
     triggers: tuple[str, ...]
     mutate: Callable[[Workbook, FaultContext], str]  # changes the workbook, returns what exactly it changed
     applies: Callable[[FormatSpec], bool] = lambda spec: True
+    # caught only against the unit's accepted figures of the year before (the outlier rules): that year must
+    # have a format, and the store must hold its returns (scripts/run-sample.sh takes them in first)
+    needs_previous: bool = False
 
 
 def _bump(wb: Workbook, ctx: FaultContext, cells: Sequence[Cell], by: int = 1) -> str:
@@ -496,6 +531,16 @@ def _formula(wb: Workbook, ctx: FaultContext) -> str:
     return f"{cell.parent.title}!{cell.coordinate} 改为公式 {cell.value}（无计算结果）"
 
 
+def _last_year_again(wb: Workbook, ctx: FaultContext) -> str:
+    # Last year's figures sent again in this year's template: every rule of the year holds, only the unit's
+    # history shows it (O3).
+    assert ctx.previous is not None
+    for key, value in ctx.previous.items():
+        if key in ctx.layout:
+            ctx.cell(wb, key).value = value
+    return f"各表填入{ctx.year - 1}年度的数字（与上年已采用的报表完全相同）"
+
+
 def _missing_sheet(wb: Workbook, ctx: FaultContext) -> str:
     sheet = ctx.spec.sheets[-1]
     del wb[sheet]
@@ -540,6 +585,13 @@ FAULTS: tuple[Fault, ...] = (
         _formula,
     ),
     Fault("missing_sheet", "删除了一个表格工作表", ("missing_sheet",), _missing_sheet),
+    Fault(
+        "last_year_again",
+        "本年度模板中填的是上年度的数字（误报上年报表：各项与上年已采用的数字完全相同）",
+        ("O3",),
+        _last_year_again,
+        needs_previous=True,
+    ),
     Fault("negative_count", "件数填负数 -1", ("negative_count", "R6"), _negative),
     Fault("decimal_in_count", "件数填小数 1.5", ("decimal_in_count", "R6"), _decimal_count),
     Fault(
@@ -555,11 +607,23 @@ def fault(fault_id: str) -> Fault:
     raise KeyError(f"unknown fault {fault_id!r}; known: {', '.join(f.id for f in FAULTS)}")
 
 
-def faults_for(spec: FormatSpec) -> list[Fault]:
-    return [f for f in FAULTS if f.applies(spec)]
+def _has_previous_format(year: int) -> bool:
+    try:
+        spec_for_year(year - 1)
+    except SpecError:
+        return False
+    return True
 
 
-def assign_faults(spec: FormatSpec, registry: Registry, faulty: bool | Sequence[str]) -> dict[str, Fault]:
+def faults_for(spec: FormatSpec, year: int | None = None) -> list[Fault]:
+    """The faults that apply to the format (and, given the ``year``, to a year with a year before it)."""
+    previous = year is None or _has_previous_format(year)
+    return [f for f in FAULTS if f.applies(spec) and (previous or not f.needs_previous)]
+
+
+def assign_faults(
+    spec: FormatSpec, registry: Registry, faulty: bool | Sequence[str], year: int | None = None
+) -> dict[str, Fault]:
     """Which unit gets which fault: ``True`` every unit, or the listed unit codes, one distinct class each."""
     if faulty is False or faulty is None:
         return {}
@@ -567,7 +631,7 @@ def assign_faults(spec: FormatSpec, registry: Registry, faulty: bool | Sequence[
     unknown = sorted(set(faulty) - set(registry.codes)) if faulty is not True else []
     if unknown:
         raise KeyError(f"单位代码不在名册中：{', '.join(unknown)}")
-    catalogue = faults_for(spec)
+    catalogue = faults_for(spec, year)
     if len(codes) > len(catalogue):
         raise ValueError(
             f"only {len(catalogue)} fault classes apply to {spec.version}, {len(codes)} units asked"
@@ -594,19 +658,29 @@ def write_sample_returns(
     """Like :func:`write_sample`, with which fault (if any) went into each file and where."""
     spec = spec_for_year(year)
     figures = sample_figures(year, registry)
-    assigned = assign_faults(spec, registry, faulty)
+    assigned = assign_faults(spec, registry, faulty, year)
+    previous = sample_figures(year - 1, registry) if _has_previous_format(year) else {}
     layout = template_layout(spec)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for unit in registry.units:
+    for index, unit in enumerate(registry.units):
+        chosen = assigned.get(unit.code)
         # write_template + fill_workbook without the save/load round trip in between (same code, in memory)
         wb = build_template(spec, year, unit.code, unit.name)
-        fill_in_memory(wb, figures[unit.code], contact=unit.contact, phone=unit.phone)
-        chosen = assigned.get(unit.code)
+        declared = year == SEED_YEAR and index == DECLARED_EMPTY_UNIT and chosen is None
+        fill_in_memory(
+            wb,
+            {} if declared else figures[unit.code],
+            contact=unit.contact,
+            phone=unit.phone,
+            justification=JUSTIFICATION if year == SEED_YEAR and index == JUSTIFIED_UNIT else "",
+            nothing_to_report=declared,
+        )
         change = None
         if chosen is not None:
-            change = chosen.mutate(wb, FaultContext(spec, year, unit, figures[unit.code], layout))
+            context = FaultContext(spec, year, unit, figures[unit.code], layout, previous.get(unit.code))
+            change = chosen.mutate(wb, context)
         path = out_dir / template_file_name(year, unit.code, unit.short_name or unit.name)
         wb.save(path)
         results.append(SampleReturn(unit.code, path, chosen.id if chosen else None, change))

@@ -453,6 +453,8 @@ def _instruction_lines(spec: FormatSpec, identity: Mapping[str, str]) -> list[tu
         where = ""
         if rule.kind == "equation" and rule.cross_year:
             where = "（需与上一年度数据比对，表内不提示，由局办公室汇总时核对）"
+        elif rule.kind == "outlier":
+            where = "（与本单位往年已采用的数据比对，表内不提示，报送后校验时提示）"
         severity = "警告" if rule.severity.value == "warning" else "错误"
         lines.append(("body", f"{rule.id} {rule.name}（{severity}）：{rule.description}{where}"))
     lines.append(("heading", "四、怎样报送"))

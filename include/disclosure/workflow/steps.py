@@ -259,11 +259,14 @@ def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None =
     from disclosure.registry import load_registry
     from disclosure.report.render import render_report
     from disclosure.settings import get_settings
+    from disclosure.status import year_notes
 
     plan = RunPlan.of(plan)
+    registry = load_registry()
     store = open_store(store_url)
     try:
         record = store.latest_totals(plan.year)
+        notes = year_notes(plan.year, store, registry)
     finally:
         store.dispose()
     if record is None or record.run_id != totals["run"]:
@@ -272,10 +275,11 @@ def render(plan: PlanLike, totals: Mapping[str, Any], *, store_url: str | None =
         year=plan.year,
         spec=load_spec(plan.format_version),
         totals=record.values,
-        registry=load_registry(),
+        registry=registry,
         out_dir=get_settings().reports(plan.year),
         draft_label=totals["draft_label"],
         pdf=True,
+        notes=notes,
     )
     rendered = {kind: str(getattr(files, kind)) for kind in ("docx", "html", "xlsx", "csv", "json")}
     if files.pdf is not None:

@@ -232,3 +232,34 @@ def test_a_year_without_its_own_narrative_is_told_which_file_to_write(spec2021, 
     message = str(raised.value)
     assert f"请在报告正文文件 {own} 开头参数中填写 fees" in message
     assert f"请把示例复制为 {own}" in message and "default.md.j2" in message
+
+
+def test_the_narrative_context_carries_the_years_notes(spec2019, registry, data_dir, tmp_path):
+    """The justified warnings of the accepted returns reach the narrative as ``notes``; the 2020 sample's own
+    narrative renders the same with or without them."""
+    from disclosure.report.narrative import render_narrative
+    from disclosure.status import Note
+
+    note = Note(
+        "U01",
+        "宁夏回族自治区地质调查院",
+        "O2",
+        "二、主动公开政府信息情况!C23",
+        "……单位已在封面“差异说明”中说明：设备采购",
+    )
+    path = write_variant(
+        tmp_path,
+        "## 六、其他需要报告的事项\n",
+        "## 六、其他需要报告的事项\n\n{% for n in notes %}{{ n.display }}（{{ n.rule }}）：{{ n.message }}{% endfor %}\n",
+    )
+    six = render_narrative(
+        year=2020, spec=spec2019, totals=seed_figures(), registry=registry, narrative_path=path, notes=[note]
+    ).sections["六"]
+    text = "".join(p.text for p in six.paragraphs)
+    assert "U01 宁夏回族自治区地质调查院（O2）：……单位已在封面“差异说明”中说明：设备采购" in text
+    assert (
+        narrative(spec2019, registry).text
+        == render_narrative(
+            year=2020, spec=spec2019, totals=seed_figures(), registry=registry, notes=[note]
+        ).text
+    )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import make_return, previous_values, valid_values
+from test_outliers import BROKEN_WITH_HISTORY
 
 from disclosure.formats import Cell, ColumnKind, FormatSpec, Severity, load_spec
 from disclosure.validation import TEMPLATE_RULE, validate_returns
@@ -159,6 +160,9 @@ def test_every_rule_has_a_breaking_case(version):
     for rule in spec.rules:
         if rule.kind == "prose":
             continue  # R7 compares the report's prose with its tables: the report renderer checks it
+        if rule.kind == "outlier":  # they need the unit's history: broken in test_outliers.py
+            assert rule.id in BROKEN_WITH_HISTORY, f"no test breaks {rule.id}"
+            continue
         assert rule.id in BREAKERS, f"no test breaks {rule.id}"
 
 
