@@ -45,7 +45,16 @@ from disclosure.workbook.identity import (
     NOTHING_TO_REPORT_YES,
     TEMPLATE_REVISION,
 )
-from disclosure.workbook.labels import is_blank, normalize_label
+from disclosure.workbook.labels import cell_text, is_blank, normalize_label
+from disclosure.workbook.layouts import (
+    Layout,
+    Placement,
+    TableLayout,
+    is_label,
+    layouts,
+    numeric_keys,
+    sheet_shape,
+)
 from disclosure.workbook.sheet_view import SheetView, read_sheet_views
 from disclosure.workbook.values import looks_like_number, parse_figure
 
@@ -149,12 +158,7 @@ class _Grid:
 
     def text(self, r: int, c: int) -> str:
         """A cell's own content as text ("" when blank)."""
-        value = self.raw(r, c)
-        if is_blank(value):
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
+        return cell_text(self.raw(r, c))
 
     def shown(self, r: int, c: int) -> str:
         """What a reader sees at a cell: its merged range's content when it lies inside one."""
@@ -187,13 +191,6 @@ def _coordinate(r: int, c: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------------- the reading
-
-
-@dataclass
-class _TableLayout:
-    rows: dict[str, int] = field(default_factory=dict)  # number row id -> sheet row
-    columns: dict[str, int] = field(default_factory=dict)  # column id -> sheet column
-    changed_rows: dict[str, int] = field(default_factory=dict)  # row id -> sheet row holding a changed label
 
 
 class _Reading:
@@ -413,14 +410,14 @@ class _Reading:
         return found
 
     # -- sheets
-    def locate_sheets(self, spec: FormatSpec) -> dict[str, _Grid]:
-        """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
+    def table_sheets(self) -> tuple[list[str], set[str]]:
+        """The visible sheets that may hold tables and the hidden ones (reserved sheets left out); their views
+        are read here, in one pass over their XML, before any grid is built."""
         reserved = {COVER_SHEET, INSTRUCTIONS_SHEET, IDENTITY_SHEET}
         hidden = {
             m.name for m in self.book.sheets_metadata if m.visible != SheetVisibleEnum.Visible
         } - reserved
         candidates = [n for n in self.book.sheet_names if n not in reserved and n not in hidden]
-        # one pass over the sheets' XML for what calamine cannot tell, before any grid is built
         try:
             self._views = read_sheet_views(self.path, set(candidates))
         except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
@@ -428,6 +425,10 @@ class _Reading:
                 "not_a_workbook",
                 f"文件“{self.path.name}”已损坏，无法读取（{exc}）。请在 Excel/WPS 中重新保存为 .xlsx 后提交。",
             ) from exc
+        return candidates, hidden
+
+    def locate_sheets(self, spec: FormatSpec, candidates: list[str], hidden: set[str]) -> dict[str, _Grid]:
+        """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
         by_key = {normalize_label(n): n for n in candidates}
         located: dict[str, _Grid] = {}
         for sheet in spec.sheets:
@@ -477,19 +478,49 @@ class _Reading:
 
     # -- figures
     def figures(self, spec: FormatSpec, meta: ReturnMeta) -> list[Figure]:
-        located = self.locate_sheets(spec)
+        candidates, hidden = self.table_sheets()
+        key = (spec.version, meta.template_revision)
+        sheets = tuple((m.name, str(m.visible)) for m in self.book.sheets_metadata)
+        known = layouts.find(key, spec, sheets, self._grid_parts)
+        if known is not None:
+            placed = {
+                table_id: (self.grid(p.sheet), p.top, p.bottom, p.layout) for table_id, p in known.placements.items()
+            }
+            for sheet in spec.sheets:
+                for table in spec.tables_on(sheet):
+                    grid, top, bottom, _ = placed[table.id]
+                    self._hidden_content(grid, table, top, bottom)
+        else:
+            found = len(self.problems)
+            located = self.locate_sheets(spec, candidates, hidden)
+            placed = self._place_tables(spec, located)
+            if len(self.problems) == found and not hidden:
+                self._remember(key, spec, sheets, located, placed)
         figures: list[Figure] = []
-        layouts: dict[str, tuple[_Grid | None, _TableLayout]] = {}
+        for table in spec.tables:
+            grid, _, _, layout = placed[table.id]
+            figures.extend(self._table_figures(spec, table, grid, layout, meta))
+        return figures
+
+    def _grid_parts(self, name: str) -> tuple:
+        grid = self.grid(name)
+        return grid.values, grid.merges, grid.view.hidden_rows, grid.view.hidden_columns
+
+    def _place_tables(
+        self, spec: FormatSpec, located: Mapping[str, _Grid]
+    ) -> dict[str, tuple[_Grid | None, int | None, int, TableLayout]]:
+        """Table id -> (its sheet, its rows [top, bottom), its layout), found by the labels."""
+        placed: dict[str, tuple[_Grid | None, int | None, int, TableLayout]] = {}
         for sheet in spec.sheets:
             grid = located.get(sheet)
             tables = spec.tables_on(sheet)
             if grid is None:
                 for table in tables:
-                    layouts[table.id] = (None, _TableLayout())
+                    placed[table.id] = (None, None, 0, TableLayout())
                 continue
             for table, (top, bottom) in zip(tables, self._blocks(grid, tables), strict=True):
                 if top is None:
-                    layouts[table.id] = (grid, _TableLayout())
+                    placed[table.id] = (grid, None, bottom, TableLayout())
                     self.problem(
                         "missing_table",
                         f"{self.where(grid.name)}中找不到表“{table.title}”（{table.section}）。"
@@ -497,12 +528,53 @@ class _Reading:
                         grid.name,
                     )
                     continue
-                layouts[table.id] = (grid, self._anchor(grid, table, top, bottom))
+                placed[table.id] = (grid, top, bottom, self._anchor(grid, table, top, bottom))
                 self._hidden_content(grid, table, top, bottom)
+        return placed
+
+    def _remember(
+        self,
+        key: tuple[str, str],
+        spec: FormatSpec,
+        sheets: tuple[tuple[str, str], ...],
+        located: Mapping[str, _Grid],
+        placed: Mapping[str, tuple[_Grid | None, int | None, int, TableLayout]],
+    ) -> None:
+        """Remember a layout found without any problem, for the next return of this template revision. Only
+        when every table sheet was found by its name: finding one by content looks at the other sheets too."""
+        if any(normalize_label(grid.name) != normalize_label(sheet) for sheet, grid in located.items()):
+            return
+        keys = _search_keys(spec)
+        number_keys = numeric_keys(keys)
+        volatile: dict[str, set[tuple[int, int]]] = {grid.name: set() for grid in located.values()}
+        placements: dict[str, Placement] = {}
         for table in spec.tables:
-            grid, layout = layouts[table.id]
-            figures.extend(self._table_figures(spec, table, grid, layout, meta))
-        return figures
+            grid, top, bottom, layout = placed[table.id]
+            assert grid is not None and top is not None  # no problem was found
+            placements[table.id] = Placement(grid.name, top, bottom, layout)
+            volatile[grid.name] |= {
+                (r, c)
+                for r, c in _volatile_cells(grid, table, top, bottom, layout)
+                if not is_label(grid.raw(r, c), keys, number_keys)
+            }
+        shapes = {
+            grid.name: sheet_shape(
+                grid.values, grid.merges, grid.view.hidden_rows, grid.view.hidden_columns, volatile[grid.name]
+            )
+            for grid in located.values()
+        }
+        layouts.remember(
+            key,
+            Layout(
+                spec=spec,
+                sheets=sheets,
+                shapes=shapes,
+                located={sheet: grid.name for sheet, grid in located.items()},
+                placements=placements,
+                keys=keys,
+                number_keys=number_keys,
+            ),
+        )
 
     def _hidden_content(self, grid: _Grid, table: Table, top: int, bottom: int) -> None:
         """Hidden rows and columns of a table's area that hold anything: an error (they are not read, and what
@@ -557,8 +629,8 @@ class _Reading:
             out.append((top, later[0] if later else grid.height))
         return out
 
-    def _anchor(self, grid: _Grid, table: Table, top: int, bottom: int) -> _TableLayout:
-        layout = _TableLayout()
+    def _anchor(self, grid: _Grid, table: Table, top: int, bottom: int) -> TableLayout:
+        layout = TableLayout()
         row_keys: dict[str, list[Row]] = {}
         for row in table.rows:
             if row.printed:
@@ -572,6 +644,7 @@ class _Reading:
         first_row_label = min((r for r, _, key in cells if key in row_keys), default=bottom)
         leaves = [(r, c, key) for r, c, key in cells if key in leaf_keys and r < first_row_label]
         header_bottom = max((grid.merge_bottom(r, c) for r, c, _ in leaves), default=top)
+        layout.header_bottom = header_bottom
 
         layout.columns = self._match_columns(grid, table, top, leaves, leaf_keys)
         if not layout.columns:
@@ -635,7 +708,7 @@ class _Reading:
         return matched
 
     def _unprinted_row(
-        self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: _TableLayout
+        self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: TableLayout
     ):
         """四's single unlabelled row: the first row under the headers with any figure, else the row right under."""
         columns = list(layout.columns.values())
@@ -657,7 +730,7 @@ class _Reading:
         bottom: int,
         label_columns: range,
         row_keys: Mapping[str, list[Row]],
-        layout: _TableLayout,
+        layout: TableLayout,
     ) -> None:
         """Row id -> sheet row by row label; the group a label sits under picks among look-alike labels. Labels that
         match nothing are paired with the official rows missing around them, to say which label was expected."""
@@ -761,7 +834,7 @@ class _Reading:
         spec: FormatSpec,
         table: Table,
         grid: _Grid | None,
-        layout: _TableLayout,
+        layout: TableLayout,
         meta: ReturnMeta,
     ) -> list[Figure]:
         out: list[Figure] = []
@@ -832,6 +905,47 @@ class _Reading:
 
 
 _MIN_CONTENT_SCORE = 3
+
+
+def _search_keys(spec: FormatSpec) -> frozenset[str]:
+    """Every label the search compares a table sheet's cells with (as comparison keys)."""
+    labels = [*spec.sheets, CHECK_LABEL]
+    for table in spec.tables:
+        labels.append(table.title)
+        labels.extend(row.label for row in table.rows if row.printed)
+        labels.extend(label for col in table.columns for label in (col.label, col.display_label))
+    return frozenset(normalize_label(label) for label in labels)
+
+
+def _volatile_cells(
+    grid: _Grid, table: Table, top: int, bottom: int, layout: TableLayout
+) -> set[tuple[int, int]]:
+    """The cells of a table the label search only tests for being a label, whatever else they hold: its figures
+    and the live checks' results (formulas) in its figure rows and its 校验提示 row, right of the row labels.
+
+    Anything else the search reads by more: row labels and header cells by their text, the blankness of a row
+    without a label (a stray row) and, in a table without row labels (四), of every row under its figure row."""
+    if not layout.columns or not layout.rows:
+        return set()
+    first_figure = min(layout.columns.values())
+    if any(row.printed for row in table.rows):
+        first = min(layout.rows.values())
+        rows = set(layout.rows.values()) | {
+            r for r in range(first, bottom) if normalize_label(_first_label(grid, r, first_figure)) == _CHECK_KEY
+        }
+    else:
+        (row,) = set(layout.rows.values())
+        below = (grid.raw(r, c) for r in range(row + 1, bottom) for c in range(len(grid.values[r])))
+        if row != layout.header_bottom + 1 or not all(is_blank(v) for v in below):
+            return set()
+        rows = {row}
+    cells = {(r, c) for r in rows for c in layout.columns.values()}
+    cells |= {(r, c) for r, c in grid.view.formula_xml if r in rows}
+    return {(r, c) for r, c in cells if c >= first_figure and top <= r < bottom}
+
+
+def _first_label(grid: _Grid, r: int, stop: int) -> str:
+    return next((text for c in range(stop) if (text := grid.text(r, c).strip())), "")
 
 
 def _document_properties(path: Path) -> dict[str, str]:
