@@ -84,7 +84,10 @@ class Layout:
 
 #: What the fingerprint compares of a grid: values, merged ranges, hidden rows, hidden columns.
 GridParts = tuple[
-    Sequence[Sequence[object]], Sequence[tuple[Position, Position]], "set[int] | frozenset[int]", "set[int] | frozenset[int]"
+    Sequence[Sequence[object]],
+    Sequence[tuple[Position, Position]],
+    "set[int] | frozenset[int]",
+    "set[int] | frozenset[int]",
 ]
 
 
@@ -188,7 +191,8 @@ class LayoutCache:
             if layout.spec is not spec or layout.sheets != sheets:
                 continue
             if all(
-                matches(shape, *grid(name), layout.keys, layout.number_keys) for name, shape in layout.shapes.items()
+                matches(shape, *grid(name), layout.keys, layout.number_keys)
+                for name, shape in layout.shapes.items()
             ):
                 self._touch(key, layout)
                 self.hits += 1

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -184,6 +185,7 @@ class _Grid:
         return self._labelled
 
 
+@lru_cache(maxsize=1 << 14)
 def _coordinate(r: int, c: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -484,7 +486,8 @@ class _Reading:
         known = layouts.find(key, spec, sheets, self._grid_parts)
         if known is not None:
             placed = {
-                table_id: (self.grid(p.sheet), p.top, p.bottom, p.layout) for table_id, p in known.placements.items()
+                table_id: (self.grid(p.sheet), p.top, p.bottom, p.layout)
+                for table_id, p in known.placements.items()
             }
             for sheet in spec.sheets:
                 for table in spec.tables_on(sheet):
@@ -707,9 +710,7 @@ class _Reading:
             used.add(choice)
         return matched
 
-    def _unprinted_row(
-        self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: TableLayout
-    ):
+    def _unprinted_row(self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: TableLayout):
         """四's single unlabelled row: the first row under the headers with any figure, else the row right under."""
         columns = list(layout.columns.values())
         row = next(
@@ -839,69 +840,60 @@ class _Reading:
     ) -> list[Figure]:
         out: list[Figure] = []
         sheet = grid.name if grid else None
+        year, unit = meta.year, meta.unit_code
         maxima = {col.kind: self.limits.figure_maximum(spec, col.kind) for col in table.columns}
+        columns = [(col, layout.columns.get(col.id)) for col in table.columns]
         for row in table.number_rows:
             r = layout.rows.get(row.id)
             changed = layout.changed_rows.get(row.id)
-            for col in table.columns:
-                c = layout.columns.get(col.id)
-                base = dict(
-                    year=meta.year,
-                    unit=meta.unit_code,
-                    table=table.id,
-                    row=row.id,
-                    column=col.id,
-                    sheet=sheet,
-                )
+            for col, c in columns:
+                key = (year, unit, table.id, row.id, col.id)
                 if grid is None or c is None or (r is None and changed is None):
-                    out.append(Figure(**base, value=None))
+                    out.append(Figure(*key, None, sheet))
                     continue
                 if r is None:
                     # a row whose label was changed: its place is known, its meaning is not; reported above
                     raw = grid.raw(changed, c)
-                    out.append(
-                        Figure(
-                            **base,
-                            value=None,
-                            cell=_coordinate(changed, c),
-                            raw=None if is_blank(raw) else str(raw),
-                        )
-                    )
+                    cell = _coordinate(changed, c)
+                    out.append(Figure(*key, None, sheet, cell, None if is_blank(raw) else str(raw)))
                     continue
-                out.append(self._figure(grid, r, c, col, base, maxima[col.kind]))
+                out.append(self._figure(grid, r, c, col, key, maxima[col.kind]))
         return out
 
-    def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, maximum: Decimal) -> Figure:
+    def _figure(
+        self, grid: _Grid, r: int, c: int, col: Column, key: tuple[int, str, str, str, str], maximum: Decimal
+    ) -> Figure:
         cell = _coordinate(r, c)
         raw = grid.raw(r, c)
-        formula = grid.view.formula(r, c)
-        error = grid.view.errors.get((r, c))
+        view = grid.view
+        formula = view.formula(r, c)
+        error = view.errors.get((r, c))
         value, issue = parse_figure(
             raw,
             col,
             formula=formula or False,
             error=error,
-            number_format=grid.view.formats.get((r, c)),
+            number_format=view.formats.get((r, c)),
             maximum=maximum,
         )
+        if issue is None:
+            # a clean number typed as text keeps its text in raw, so nothing of the input is lost
+            return Figure(*key, value, grid.name, cell, grid.text(r, c) if isinstance(raw, str) else None)
         if error:
             raw_text: str | None = error
         elif is_blank(raw):
             raw_text = formula
         else:
             raw_text = grid.text(r, c)
-        if issue is not None:
-            self.problem(
-                issue.code,
-                f"{self.where(grid.name, cell)}（{col.display_label}）{issue.advice}",
-                grid.name,
-                cell,
-                raw_text,
-                issue.advice,
-            )
-            return Figure(**base, value=None, cell=cell, raw=raw_text)
-        # a clean number typed as text keeps its text in raw, so nothing of the input is lost
-        return Figure(**base, value=value, cell=cell, raw=raw_text if isinstance(raw, str) else None)
+        self.problem(
+            issue.code,
+            f"{self.where(grid.name, cell)}（{col.display_label}）{issue.advice}",
+            grid.name,
+            cell,
+            raw_text,
+            issue.advice,
+        )
+        return Figure(*key, None, grid.name, cell, raw_text)
 
 
 _MIN_CONTENT_SCORE = 3
@@ -931,7 +923,9 @@ def _volatile_cells(
     if any(row.printed for row in table.rows):
         first = min(layout.rows.values())
         rows = set(layout.rows.values()) | {
-            r for r in range(first, bottom) if normalize_label(_first_label(grid, r, first_figure)) == _CHECK_KEY
+            r
+            for r in range(first, bottom)
+            if normalize_label(_first_label(grid, r, first_figure)) == _CHECK_KEY
         }
     else:
         (row,) = set(layout.rows.values())
