@@ -30,7 +30,7 @@ from disclosure.errors import Problem, ReturnReadError
 from disclosure.figures import Figure, ReturnMeta, UnitReturn
 from disclosure.formats import Column, ColumnKind, FormatSpec, Row, Table, available_versions, load_spec
 from disclosure.settings import Limits, get_settings
-from disclosure.workbook.guards import check_file
+from disclosure.workbook.guards import open_checked
 from disclosure.workbook.identity import (
     CHECK_LABEL,
     COVER_FIELDS,
@@ -78,9 +78,16 @@ def read_return(
     """
     path = Path(path)
     limits = limits or get_settings().limits
-    fatal = check_file(path, limits)
-    if fatal:
+    fatal, archive = open_checked(path, limits)
+    if archive is None:
         raise ReturnReadError(path, fatal)
+    with archive:
+        return _read_checked(path, archive, spec, strict, limits)
+
+
+def _read_checked(
+    path: Path, archive: zipfile.ZipFile, spec: FormatSpec | None, strict: bool, limits: Limits
+) -> UnitReturn:
     try:
         book = CalamineWorkbook.from_path(path)
     except (CalamineError, OSError, ValueError) as exc:
@@ -94,7 +101,7 @@ def read_return(
             ],
         ) from exc
     with book:
-        reading = _Reading(path, book, limits)
+        reading = _Reading(path, book, archive, limits)
         try:
             identity = reading.identity()
             spec, meta = reading.resolve_format(identity, spec)
@@ -198,9 +205,10 @@ def _coordinate(r: int, c: int) -> str:
 class _Reading:
     """State of one read: the open workbook, the grids loaded so far and every problem found."""
 
-    def __init__(self, path: Path, book: CalamineWorkbook, limits: Limits) -> None:
+    def __init__(self, path: Path, book: CalamineWorkbook, archive: zipfile.ZipFile, limits: Limits) -> None:
         self.path = path
         self.book = book
+        self.archive = archive  # the same file as a zip package, for what calamine does not read
         self.limits = limits
         self.problems: list[Problem] = []
         self._grids: dict[str, _Grid] = {}
@@ -421,7 +429,7 @@ class _Reading:
         } - reserved
         candidates = [n for n in self.book.sheet_names if n not in reserved and n not in hidden]
         try:
-            self._views = read_sheet_views(self.path, set(candidates))
+            self._views = read_sheet_views(self.archive, set(candidates))
         except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
             raise self.fatal(
                 "not_a_workbook",
