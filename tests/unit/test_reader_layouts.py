@@ -412,7 +412,7 @@ def test_the_cache_is_bounded():
 
 
 def _full_road(raw, column, number_format, maximum):
-    with mock.patch.object(values_module, "_whole_figure", lambda *args: None):
+    with mock.patch.object(values_module, "whole_figure", lambda *args: None):
         return parse_figure(raw, column, number_format=number_format, maximum=maximum)
 
 

@@ -57,7 +57,7 @@ from disclosure.workbook.layouts import (
     sheet_shape,
 )
 from disclosure.workbook.sheet_view import SheetView, read_sheet_views
-from disclosure.workbook.values import looks_like_number, parse_figure
+from disclosure.workbook.values import looks_like_number, parse_figure, whole_figure
 
 _CHECK_KEY = normalize_label(CHECK_LABEL)
 
@@ -214,6 +214,7 @@ class _Reading:
         self._grids: dict[str, _Grid] = {}
         self._views: dict[str, SheetView] = {}
         self._cover_cells: dict[str, str] = {}  # cover field -> A1 of its value
+        self._maxima: dict[ColumnKind, Decimal] = {}
 
     # -- helpers
     def grid(self, name: str) -> _Grid:
@@ -849,12 +850,12 @@ class _Reading:
         out: list[Figure] = []
         sheet = grid.name if grid else None
         year, unit = meta.year, meta.unit_code
-        maxima = {col.kind: self.limits.figure_maximum(spec, col.kind) for col in table.columns}
-        columns = [(col, layout.columns.get(col.id)) for col in table.columns]
+        columns = [(col, layout.columns.get(col.id), self._maximum(spec, col.kind)) for col in table.columns]
+        formats, errors = (grid.view.formats, grid.view.errors) if grid else ({}, {})
         for row in table.number_rows:
             r = layout.rows.get(row.id)
             changed = layout.changed_rows.get(row.id)
-            for col, c in columns:
+            for col, c, maximum in columns:
                 key = (year, unit, table.id, row.id, col.id)
                 if grid is None or c is None or (r is None and changed is None):
                     out.append(Figure(*key, None, sheet))
@@ -865,8 +866,25 @@ class _Reading:
                     cell = _coordinate(changed, c)
                     out.append(Figure(*key, None, sheet, cell, None if is_blank(raw) else str(raw)))
                     continue
-                out.append(self._figure(grid, r, c, col, key, maxima[col.kind]))
+                raw = grid.raw(r, c)
+                # the usual cell (a whole number shown as itself) without the full road (parse_figure would
+                # give the same value: it takes this road first)
+                value = (
+                    whole_figure(raw, col, formats.get((r, c)), maximum)
+                    if raw.__class__ is float and (r, c) not in errors
+                    else None
+                )
+                if value is not None:
+                    out.append(Figure(*key, value, sheet, _coordinate(r, c)))
+                else:
+                    out.append(self._figure(grid, r, c, col, key, maximum))
         return out
+
+    def _maximum(self, spec: FormatSpec, kind: ColumnKind) -> Decimal:
+        """The largest plausible magnitude of a figure of ``kind`` (looked up once per read)."""
+        if kind not in self._maxima:
+            self._maxima[kind] = self.limits.figure_maximum(spec, kind)
+        return self._maxima[kind]
 
     def _figure(
         self, grid: _Grid, r: int, c: int, col: Column, key: tuple[int, str, str, str, str], maximum: Decimal

@@ -76,7 +76,7 @@ def parse_figure(
     arithmetic touches it).
     """
     if raw.__class__ is float and not error:
-        whole = _whole_figure(raw, column, number_format, maximum)  # type: ignore[arg-type]
+        whole = whole_figure(raw, column, number_format, maximum)  # type: ignore[arg-type]
         if whole is not None:
             return whole, None
     if error:
@@ -136,7 +136,7 @@ def parse_figure(
     return value, None
 
 
-def _whole_figure(
+def whole_figure(
     raw: float, column: Column, number_format: str | None, maximum: Decimal | None
 ) -> int | Decimal | None:
     """The usual cell, decided without arithmetic: a whole number (calamine's float) under a format that shows it
