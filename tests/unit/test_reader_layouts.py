@@ -399,7 +399,7 @@ def test_the_cache_is_bounded():
     spec = object()
 
     def layout() -> Layout:
-        return Layout(spec, (), {}, {}, {}, frozenset(), False)
+        return Layout(spec, (), {}, {}, frozenset(), False)
 
     for version in ("a", "b", "c"):
         for _ in range(3):

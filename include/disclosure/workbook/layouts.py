@@ -76,7 +76,6 @@ class Layout:
     spec: object  # the FormatSpec it was found for (compared by identity)
     sheets: tuple[tuple[str, str], ...]  # (name, visibility) of every sheet, in order
     shapes: Mapping[str, SheetShape]
-    located: Mapping[str, str]  # spec sheet -> workbook sheet
     placements: Mapping[str, Placement]  # table id -> where it is
     keys: frozenset[str]  # every label the search compares with
     number_keys: bool  # some key is the text of a number

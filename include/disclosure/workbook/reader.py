@@ -581,7 +581,6 @@ class _Reading:
                 spec=spec,
                 sheets=sheets,
                 shapes=shapes,
-                located={sheet: grid.name for sheet, grid in located.items()},
                 placements=placements,
                 keys=keys,
                 number_keys=number_keys,
