@@ -11,6 +11,10 @@ tell (hidden rows and columns, number formats, formulas, error values) comes fro
 table sheets (``sheet_view``). Hidden rows and columns are never read: anything in them that could change a
 figure is reported, and a number whose format shows something else (705.10% for 7.051) is not taken. Every
 problem is collected, never only the first.
+
+Most returns of a template revision come back with the layout they were sent with: a layout found without any
+problem is remembered (``layouts``) and used for the next return whose sheets have the same fingerprint (everything
+the label search looked at); any difference, and the labels are searched again.
 """
 
 from __future__ import annotations
