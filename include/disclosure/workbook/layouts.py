@@ -160,8 +160,14 @@ def matches(
         if values[r][c].__class__ is not kind:
             return False
     for row, getter in zip(values, shape.volatile, strict=True):
-        if getter is not None and any(is_label(v, keys, number_keys) for v in getter(row)):
-            return False
+        if getter is None:
+            continue
+        for value in getter(row):
+            # the usual volatile cell, a figure (calamine's float) or a blank, is no label: decided here
+            if (value.__class__ is float and not number_keys) or value == "":
+                continue
+            if is_label(value, keys, number_keys):
+                return False
     return True
 
 
