@@ -7,6 +7,7 @@ the project's own template writer and filler, then edited with openpyxl the way 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,7 @@ from disclosure.workbook import values as values_module
 from disclosure.workbook.identity import IDENTITY_SHEET, TEMPLATE_REVISION
 from disclosure.workbook.layouts import Layout, LayoutCache, layouts
 from disclosure.workbook.reader import read_return
-from disclosure.workbook.sheet_view import _parse_sheet
+from disclosure.workbook.sheet_view import _formula_text, _parse_sheet
 from disclosure.workbook.template import fill_workbook, template_layout, write_template
 from disclosure.workbook.values import parse_figure
 
@@ -466,3 +467,25 @@ def test_a_column_of_zero_width_is_hidden_however_the_width_is_written(width, hi
         '<sheetData><row r="1"><c r="A1" s="0"><v>1</v></c></row></sheetData></worksheet>'
     ).encode()
     assert (1 in _parse_sheet(data, ("General",)).hidden_columns) is hidden
+
+
+#: what the fast path's ``_formula_text`` stands for
+_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(
+    tail=st.lists(
+        st.sampled_from(
+            [b">", b"/", b"/>", b"</f>", b"</f", b"<f>", b"a", b" ", b"\n", b'"', b"&amp;", b"SUM(B4:G4)"]
+        ),
+        max_size=12,
+    ).map(b"".join),
+    # where the fast path calls it: at a "<f" followed by a space, "/" or ">"
+    opening=st.sampled_from([b"<f\n", b"<f ", b"<f/", b"<f>", b'<f t="shared" si="0"']),
+)
+def test_property_the_formula_text_is_what_the_regular_expression_captures(opening, tail):
+    data = b'<c r="A1">' + opening + tail
+    match = _FORMULA_TEXT.match(data, 10)
+    expected = (match.group(1) if match else None) or b""
+    assert _formula_text(data, 10) == expected

@@ -144,7 +144,6 @@ _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
 # fast path: the main namespace as default (no prefix), a literal start each expression can search for
 _CELL_RS = re.compile(rb"""<c r=["']([A-Z]{1,3})([0-9]+)["'](?: s=["']([0-9]+)["'])?""")
 _FORMULA_START = re.compile(rb"<f[\s/>]")
-_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
 _FAST_ROW = re.compile(rb"<row\b([^>]*)>")
 _FAST_COL = re.compile(rb"<col\b([^>]*)>")
 _ERROR_CELL = re.compile(rb"""<c\s([^>]*\bt\s*=\s*["']e["'][^>]*)>(.*?)</c>""", re.DOTALL)
@@ -203,9 +202,8 @@ def _parse_sheet(data: bytes, formats: Sequence[str]) -> SheetView:
             or data[start.start() - 2] == 47
         ):
             return _parse_sheet_general(data, formats)
-        text = _FORMULA_TEXT.match(data, start.start())
         letters, digits = cell.group(1), cell.group(2)
-        view.formula_xml[(int(digits) - 1, column_of(letters))] = (text.group(1) if text else None) or b""
+        view.formula_xml[(int(digits) - 1, column_of(letters))] = _formula_text(data, start.start())
     has_errors = b't="e"' in data or b"t='e'" in data
     for opening, inner in _ERROR_CELL.findall(data) if has_errors else ():
         ref = _REF.search(opening)
@@ -221,6 +219,17 @@ def _parse_sheet(data: bytes, formats: Sequence[str]) -> SheetView:
 def _styled(formats: tuple[str, ...]) -> dict[bytes, str]:
     """Style index (as written in ``s``) -> its number format, for the styles that have one (not General)."""
     return {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
+
+
+def _formula_text(data: bytes, start: int) -> bytes:
+    """The XML text of the formula element opening at ``start``, b"" when it has none: what
+    ``<f\\b[^>]*?(?:/>|>(.*?)</f>)`` (DOTALL) captures, found with ``bytes.find`` (the live checks' formulas are
+    long, and a lazy regular expression steps through them one character at a time)."""
+    close = data.find(b">", start + 2)
+    if close == -1 or data[close - 1] == 47:  # no end, or "<f …/>"
+        return b""
+    end = data.find(b"</f>", close + 1)
+    return data[close + 1 : end] if end != -1 else b""
 
 
 def _column_numbers():
