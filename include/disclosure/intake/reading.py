@@ -2,7 +2,8 @@
 
 A reading is either a return (identity, figures, the reader's cell-level problems) or the problems that kept the
 file from being read. It is stored as JSON (``Store.save_reading``), exactly: figures keep their ``int`` or
-``Decimal`` value, so checking and accepting later never open the workbook again.
+``Decimal`` value, so checking and accepting later never open the workbook again. The figures are stored as
+columns (one array per field: an ``int`` value as a JSON number, a ``Decimal`` as its text), not one record each.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from disclosure.errors import Problem, ReturnReadError
 from disclosure.figures import Figure, ReturnMeta, UnitReturn
 
 #: Bump when the stored shape changes (a reading of another version is read again from the archived file).
-READING_VERSION = 1
+READING_VERSION = 2
+#: The stored columns of the figures (year and unit are the meta's).
+_FIGURE_FIELDS = ("table", "row", "column", "value", "sheet", "cell", "raw")
 
 
 @dataclass
@@ -40,7 +43,7 @@ class Reading:
             "claimed_unit": self.claimed_unit,
             "problems": [_problem(p) for p in self.problems],
             "meta": asdict(ret.meta) if ret is not None else None,
-            "figures": [_figure(f) for f in ret.figures] if ret is not None else None,
+            "figures": _figure_columns(ret.figures) if ret is not None else None,
             "return_problems": [_problem(p) for p in ret.problems] if ret is not None else None,
         }
 
@@ -49,10 +52,7 @@ class Reading:
         ret = None
         if data.get("meta") is not None:
             meta = ReturnMeta(**data["meta"])
-            figures = [
-                Figure(meta.year, meta.unit_code, t, r, c, _number(v, kind), sheet, cell, raw)
-                for t, r, c, v, kind, sheet, cell, raw in data["figures"]
-            ]
+            figures = _figures(meta, data["figures"])
             problems = [Problem(*p) for p in data["return_problems"]]
             ret = UnitReturn(meta=meta, figures=figures, path=path, problems=problems)
         return cls(
@@ -85,17 +85,42 @@ def _problem(p: Problem) -> list[Any]:
     return [p.code, p.message, p.sheet, p.cell, p.raw]
 
 
-def _figure(f: Figure) -> list[Any]:
-    if f.value is None:
-        value, kind = None, None
-    elif isinstance(f.value, Decimal):
-        value, kind = str(f.value), "decimal"
-    else:
-        value, kind = str(f.value), "int"
-    return [f.table, f.row, f.column, value, kind, f.sheet, f.cell, f.raw]
+def _figure_columns(figures: list[Figure]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {
+        name: [getattr(f, name) for f in figures] for name in _FIGURE_FIELDS if name != "value"
+    }
+    columns["value"] = [_stored(f.value) for f in figures]
+    return columns
 
 
-def _number(value: str | None, kind: str | None) -> int | Decimal | None:
+def _stored(value: int | Decimal | None) -> int | str | None:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _figures(meta: ReturnMeta, stored: dict[str, list[Any]] | list[list[Any]]) -> list[Figure]:
+    if isinstance(stored, list):  # version 1: one record per figure (readings kept before columns)
+        return [
+            Figure(meta.year, meta.unit_code, t, r, c, _number_v1(v, kind), sheet, cell, raw)
+            for t, r, c, v, kind, sheet, cell, raw in stored
+        ]
+    count = len(stored["value"])
+    return list(
+        map(
+            Figure,
+            [meta.year] * count,
+            [meta.unit_code] * count,
+            stored["table"],
+            stored["row"],
+            stored["column"],
+            [Decimal(v) if isinstance(v, str) else v for v in stored["value"]],
+            stored["sheet"],
+            stored["cell"],
+            stored["raw"],
+        )
+    )
+
+
+def _number_v1(value: str | None, kind: str | None) -> int | Decimal | None:
     if value is None:
         return None
     return Decimal(value) if kind == "decimal" else int(value)

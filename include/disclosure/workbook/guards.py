@@ -34,12 +34,21 @@ _SAVE_AS = "请使用下发的 .xlsx 模板填报，或在 Excel/WPS 中“另�
 
 def check_file(path: Path, limits: Limits) -> list[Problem]:
     """Problems that make ``path`` unusable as a return, or ``[]`` when it may be opened as an .xlsx."""
+    problems, archive = open_checked(path, limits)
+    if archive is not None:
+        archive.close()
+    return problems
+
+
+def open_checked(path: Path, limits: Limits) -> tuple[list[Problem], zipfile.ZipFile | None]:
+    """``check_file``, and the package it opened to check it, still open when there is no problem (the caller
+    closes it): the reader goes on reading its parts without opening the file again."""
     name = path.name
     if not path.is_file():
-        return [Problem("not_a_file", f"找不到文件“{name}”，或它不是一个文件。请重新上传填报表。")]
+        return [Problem("not_a_file", f"找不到文件“{name}”，或它不是一个文件。请重新上传填报表。")], None
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        return [file_too_large(name, size, limits)]
+        return [file_too_large(name, size, limits)], None
     with path.open("rb") as handle:
         head = handle.read(8)
     suffix = path.suffix.lower()
@@ -51,19 +60,29 @@ def check_file(path: Path, limits: Limits) -> list[Problem]:
                     f"文件“{name}”设置了打开密码（已加密），无法读取。"
                     "请在 Excel/WPS 中取消文件密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新提交。",
                 )
-            ]
+            ], None
         kind = REFUSED_EXTENSIONS.get(suffix, REFUSED_EXTENSIONS[".xls"])
-        return [Problem("unsupported_file_type", f"文件“{name}”是{kind}，不是 .xlsx 工作簿。{_SAVE_AS}")]
+        return [
+            Problem("unsupported_file_type", f"文件“{name}”是{kind}，不是 .xlsx 工作簿。{_SAVE_AS}")
+        ], None
     if suffix in REFUSED_EXTENSIONS:
         return [
             Problem(
                 "unsupported_file_type",
                 f"文件“{name}”是{REFUSED_EXTENSIONS[suffix]}，不是 .xlsx 工作簿。{_SAVE_AS}",
             )
-        ]
+        ], None
     if head[:4] != ZIP_MAGIC:
-        return [Problem("not_a_workbook", f"文件“{name}”不是 Excel 工作簿（.xlsx）。{_SAVE_AS}")]
-    return _check_zip(path, limits)
+        return [Problem("not_a_workbook", f"文件“{name}”不是 Excel 工作簿（.xlsx）。{_SAVE_AS}")], None
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return [Problem("not_a_workbook", f"文件“{name}”已损坏，无法作为 .xlsx 工作簿打开。{_SAVE_AS}")], None
+    problems = _check_zip(archive, name, limits)
+    if problems:
+        archive.close()
+        return problems, None
+    return [], archive
 
 
 def file_too_large(name: str, size: int, limits: Limits) -> Problem:
@@ -76,13 +95,11 @@ def file_too_large(name: str, size: int, limits: Limits) -> Problem:
     )
 
 
-def _check_zip(path: Path, limits: Limits) -> list[Problem]:
-    name = path.name
+def _check_zip(archive: zipfile.ZipFile, name: str, limits: Limits) -> list[Problem]:
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-            content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+        members = archive.infolist()
+        names = {m.filename for m in members}
+        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError):
         return [Problem("not_a_workbook", f"文件“{name}”已损坏，无法作为 .xlsx 工作簿打开。{_SAVE_AS}")]
     total = sum(m.file_size for m in members)

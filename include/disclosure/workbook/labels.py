@@ -60,6 +60,15 @@ def same_label(a: object, b: object) -> bool:
     return normalize_label(a) == normalize_label(b)
 
 
+def cell_text(value: object) -> str:
+    """A cell's content as the text it is compared by ("" when blank; 5.0 is "5")."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def is_blank(value: object) -> bool:
     """An empty cell: nothing, or only spaces (a space is not a value)."""
     return value is None or (isinstance(value, str) and not value.strip())

@@ -153,7 +153,7 @@ def shown(value: object, code: str | None) -> Shown:
     if code is None and isinstance(value, int | float):
         return Shown(FormatKind.GENERAL, _general_text(value), True)
     whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15)
-    if whole and _whole_shown(code):
+    if whole and shows_whole_numbers(code):
         return Shown(FormatKind.NUMBER, str(int(value)), True)  # type: ignore[arg-type]
     with localcontext(_EXACT):
         return _shown(value, code)
@@ -230,7 +230,7 @@ def _serial_text(number: Decimal) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _whole_shown(code: str | None) -> bool:
+def shows_whole_numbers(code: str | None) -> bool:
     """True when every whole number shows as itself under ``code`` (General, 0, 0.00, #,##0 …)."""
     if code is None:
         return True

@@ -11,6 +11,10 @@ tell (hidden rows and columns, number formats, formulas, error values) comes fro
 table sheets (``sheet_view``). Hidden rows and columns are never read: anything in them that could change a
 figure is reported, and a number whose format shows something else (705.10% for 7.051) is not taken. Every
 problem is collected, never only the first.
+
+Most returns of a template revision come back with the layout they were sent with: a layout found without any
+problem is remembered (``layouts``) and used for the next return whose sheets have the same fingerprint (everything
+the label search looked at); any difference, and the labels are searched again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,7 +34,7 @@ from disclosure.errors import Problem, ReturnReadError
 from disclosure.figures import Figure, ReturnMeta, UnitReturn
 from disclosure.formats import Column, ColumnKind, FormatSpec, Row, Table, available_versions, load_spec
 from disclosure.settings import Limits, get_settings
-from disclosure.workbook.guards import check_file
+from disclosure.workbook.guards import open_checked
 from disclosure.workbook.identity import (
     CHECK_LABEL,
     COVER_FIELDS,
@@ -45,9 +50,18 @@ from disclosure.workbook.identity import (
     NOTHING_TO_REPORT_YES,
     TEMPLATE_REVISION,
 )
-from disclosure.workbook.labels import is_blank, normalize_label
+from disclosure.workbook.labels import cell_text, is_blank, normalize_label
+from disclosure.workbook.layouts import (
+    Layout,
+    Placement,
+    TableLayout,
+    is_label,
+    layouts,
+    numeric_keys,
+    sheet_shape,
+)
 from disclosure.workbook.sheet_view import SheetView, read_sheet_views
-from disclosure.workbook.values import looks_like_number, parse_figure
+from disclosure.workbook.values import looks_like_number, parse_figure, whole_figure
 
 _CHECK_KEY = normalize_label(CHECK_LABEL)
 
@@ -68,9 +82,16 @@ def read_return(
     """
     path = Path(path)
     limits = limits or get_settings().limits
-    fatal = check_file(path, limits)
-    if fatal:
+    fatal, archive = open_checked(path, limits)
+    if archive is None:
         raise ReturnReadError(path, fatal)
+    with archive:
+        return _read_checked(path, archive, spec, strict, limits)
+
+
+def _read_checked(
+    path: Path, archive: zipfile.ZipFile, spec: FormatSpec | None, strict: bool, limits: Limits
+) -> UnitReturn:
     try:
         book = CalamineWorkbook.from_path(path)
     except (CalamineError, OSError, ValueError) as exc:
@@ -84,7 +105,7 @@ def read_return(
             ],
         ) from exc
     with book:
-        reading = _Reading(path, book, limits)
+        reading = _Reading(path, book, archive, limits)
         try:
             identity = reading.identity()
             spec, meta = reading.resolve_format(identity, spec)
@@ -149,12 +170,7 @@ class _Grid:
 
     def text(self, r: int, c: int) -> str:
         """A cell's own content as text ("" when blank)."""
-        value = self.raw(r, c)
-        if is_blank(value):
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
+        return cell_text(self.raw(r, c))
 
     def shown(self, r: int, c: int) -> str:
         """What a reader sees at a cell: its merged range's content when it lies inside one."""
@@ -180,6 +196,7 @@ class _Grid:
         return self._labelled
 
 
+@lru_cache(maxsize=1 << 14)
 def _coordinate(r: int, c: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -189,24 +206,19 @@ def _coordinate(r: int, c: int) -> str:
 # --------------------------------------------------------------------------------------------------- the reading
 
 
-@dataclass
-class _TableLayout:
-    rows: dict[str, int] = field(default_factory=dict)  # number row id -> sheet row
-    columns: dict[str, int] = field(default_factory=dict)  # column id -> sheet column
-    changed_rows: dict[str, int] = field(default_factory=dict)  # row id -> sheet row holding a changed label
-
-
 class _Reading:
     """State of one read: the open workbook, the grids loaded so far and every problem found."""
 
-    def __init__(self, path: Path, book: CalamineWorkbook, limits: Limits) -> None:
+    def __init__(self, path: Path, book: CalamineWorkbook, archive: zipfile.ZipFile, limits: Limits) -> None:
         self.path = path
         self.book = book
+        self.archive = archive  # the same file as a zip package, for what calamine does not read
         self.limits = limits
         self.problems: list[Problem] = []
         self._grids: dict[str, _Grid] = {}
         self._views: dict[str, SheetView] = {}
         self._cover_cells: dict[str, str] = {}  # cover field -> A1 of its value
+        self._maxima: dict[ColumnKind, Decimal] = {}
 
     # -- helpers
     def grid(self, name: str) -> _Grid:
@@ -413,21 +425,25 @@ class _Reading:
         return found
 
     # -- sheets
-    def locate_sheets(self, spec: FormatSpec) -> dict[str, _Grid]:
-        """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
+    def table_sheets(self) -> tuple[list[str], set[str]]:
+        """The visible sheets that may hold tables and the hidden ones (reserved sheets left out); their views
+        are read here, in one pass over their XML, before any grid is built."""
         reserved = {COVER_SHEET, INSTRUCTIONS_SHEET, IDENTITY_SHEET}
         hidden = {
             m.name for m in self.book.sheets_metadata if m.visible != SheetVisibleEnum.Visible
         } - reserved
         candidates = [n for n in self.book.sheet_names if n not in reserved and n not in hidden]
-        # one pass over the sheets' XML for what calamine cannot tell, before any grid is built
         try:
-            self._views = read_sheet_views(self.path, set(candidates))
+            self._views = read_sheet_views(self.archive, set(candidates))
         except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
             raise self.fatal(
                 "not_a_workbook",
                 f"文件“{self.path.name}”已损坏，无法读取（{exc}）。请在 Excel/WPS 中重新保存为 .xlsx 后提交。",
             ) from exc
+        return candidates, hidden
+
+    def locate_sheets(self, spec: FormatSpec, candidates: list[str], hidden: set[str]) -> dict[str, _Grid]:
+        """Spec sheet name -> the workbook's sheet holding it: by name, else by content."""
         by_key = {normalize_label(n): n for n in candidates}
         located: dict[str, _Grid] = {}
         for sheet in spec.sheets:
@@ -477,19 +493,50 @@ class _Reading:
 
     # -- figures
     def figures(self, spec: FormatSpec, meta: ReturnMeta) -> list[Figure]:
-        located = self.locate_sheets(spec)
+        candidates, hidden = self.table_sheets()
+        key = (spec.version, meta.template_revision)
+        sheets = tuple((m.name, str(m.visible)) for m in self.book.sheets_metadata)
+        known = layouts.find(key, spec, sheets, self._grid_parts)
+        if known is not None:
+            placed = {
+                table_id: (self.grid(p.sheet), p.top, p.bottom, p.layout)
+                for table_id, p in known.placements.items()
+            }
+            for sheet in spec.sheets:
+                for table in spec.tables_on(sheet):
+                    grid, top, bottom, _ = placed[table.id]
+                    self._hidden_content(grid, table, top, bottom)
+        else:
+            found = len(self.problems)
+            located = self.locate_sheets(spec, candidates, hidden)
+            placed = self._place_tables(spec, located)
+            if len(self.problems) == found and not hidden:
+                self._remember(key, spec, sheets, located, placed)
         figures: list[Figure] = []
-        layouts: dict[str, tuple[_Grid | None, _TableLayout]] = {}
+        for table in spec.tables:
+            grid, _, _, layout = placed[table.id]
+            figures.extend(self._table_figures(spec, table, grid, layout, meta))
+        return figures
+
+    def _grid_parts(self, name: str) -> tuple:
+        grid = self.grid(name)
+        return grid.values, grid.merges, grid.view.hidden_rows, grid.view.hidden_columns
+
+    def _place_tables(
+        self, spec: FormatSpec, located: Mapping[str, _Grid]
+    ) -> dict[str, tuple[_Grid | None, int | None, int, TableLayout]]:
+        """Table id -> (its sheet, its rows [top, bottom), its layout), found by the labels."""
+        placed: dict[str, tuple[_Grid | None, int | None, int, TableLayout]] = {}
         for sheet in spec.sheets:
             grid = located.get(sheet)
             tables = spec.tables_on(sheet)
             if grid is None:
                 for table in tables:
-                    layouts[table.id] = (None, _TableLayout())
+                    placed[table.id] = (None, None, 0, TableLayout())
                 continue
             for table, (top, bottom) in zip(tables, self._blocks(grid, tables), strict=True):
                 if top is None:
-                    layouts[table.id] = (grid, _TableLayout())
+                    placed[table.id] = (grid, None, bottom, TableLayout())
                     self.problem(
                         "missing_table",
                         f"{self.where(grid.name)}中找不到表“{table.title}”（{table.section}）。"
@@ -497,12 +544,52 @@ class _Reading:
                         grid.name,
                     )
                     continue
-                layouts[table.id] = (grid, self._anchor(grid, table, top, bottom))
+                placed[table.id] = (grid, top, bottom, self._anchor(grid, table, top, bottom))
                 self._hidden_content(grid, table, top, bottom)
+        return placed
+
+    def _remember(
+        self,
+        key: tuple[str, str],
+        spec: FormatSpec,
+        sheets: tuple[tuple[str, str], ...],
+        located: Mapping[str, _Grid],
+        placed: Mapping[str, tuple[_Grid | None, int | None, int, TableLayout]],
+    ) -> None:
+        """Remember a layout found without any problem, for the next return of this template revision. Only
+        when every table sheet was found by its name: finding one by content looks at the other sheets too."""
+        if any(normalize_label(grid.name) != normalize_label(sheet) for sheet, grid in located.items()):
+            return
+        keys = _search_keys(spec)
+        number_keys = numeric_keys(keys)
+        volatile: dict[str, set[tuple[int, int]]] = {grid.name: set() for grid in located.values()}
+        placements: dict[str, Placement] = {}
         for table in spec.tables:
-            grid, layout = layouts[table.id]
-            figures.extend(self._table_figures(spec, table, grid, layout, meta))
-        return figures
+            grid, top, bottom, layout = placed[table.id]
+            assert grid is not None and top is not None  # no problem was found
+            placements[table.id] = Placement(grid.name, top, bottom, layout)
+            volatile[grid.name] |= {
+                (r, c)
+                for r, c in _volatile_cells(grid, table, top, bottom, layout)
+                if not is_label(grid.raw(r, c), keys, number_keys)
+            }
+        shapes = {
+            grid.name: sheet_shape(
+                grid.values, grid.merges, grid.view.hidden_rows, grid.view.hidden_columns, volatile[grid.name]
+            )
+            for grid in located.values()
+        }
+        layouts.remember(
+            key,
+            Layout(
+                spec=spec,
+                sheets=sheets,
+                shapes=shapes,
+                placements=placements,
+                keys=keys,
+                number_keys=number_keys,
+            ),
+        )
 
     def _hidden_content(self, grid: _Grid, table: Table, top: int, bottom: int) -> None:
         """Hidden rows and columns of a table's area that hold anything: an error (they are not read, and what
@@ -557,8 +644,8 @@ class _Reading:
             out.append((top, later[0] if later else grid.height))
         return out
 
-    def _anchor(self, grid: _Grid, table: Table, top: int, bottom: int) -> _TableLayout:
-        layout = _TableLayout()
+    def _anchor(self, grid: _Grid, table: Table, top: int, bottom: int) -> TableLayout:
+        layout = TableLayout()
         row_keys: dict[str, list[Row]] = {}
         for row in table.rows:
             if row.printed:
@@ -572,6 +659,7 @@ class _Reading:
         first_row_label = min((r for r, _, key in cells if key in row_keys), default=bottom)
         leaves = [(r, c, key) for r, c, key in cells if key in leaf_keys and r < first_row_label]
         header_bottom = max((grid.merge_bottom(r, c) for r, c, _ in leaves), default=top)
+        layout.header_bottom = header_bottom
 
         layout.columns = self._match_columns(grid, table, top, leaves, leaf_keys)
         if not layout.columns:
@@ -634,9 +722,7 @@ class _Reading:
             used.add(choice)
         return matched
 
-    def _unprinted_row(
-        self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: _TableLayout
-    ):
+    def _unprinted_row(self, grid: _Grid, table: Table, header_bottom: int, bottom: int, layout: TableLayout):
         """四's single unlabelled row: the first row under the headers with any figure, else the row right under."""
         columns = list(layout.columns.values())
         row = next(
@@ -657,7 +743,7 @@ class _Reading:
         bottom: int,
         label_columns: range,
         row_keys: Mapping[str, list[Row]],
-        layout: _TableLayout,
+        layout: TableLayout,
     ) -> None:
         """Row id -> sheet row by row label; the group a label sits under picks among look-alike labels. Labels that
         match nothing are paired with the official rows missing around them, to say which label was expected."""
@@ -761,77 +847,128 @@ class _Reading:
         spec: FormatSpec,
         table: Table,
         grid: _Grid | None,
-        layout: _TableLayout,
+        layout: TableLayout,
         meta: ReturnMeta,
     ) -> list[Figure]:
         out: list[Figure] = []
         sheet = grid.name if grid else None
-        maxima = {col.kind: self.limits.figure_maximum(spec, col.kind) for col in table.columns}
+        year, unit = meta.year, meta.unit_code
+        columns = [(col, layout.columns.get(col.id), self._maximum(spec, col.kind)) for col in table.columns]
+        formats, errors = (grid.view.formats, grid.view.errors) if grid else ({}, {})
         for row in table.number_rows:
             r = layout.rows.get(row.id)
             changed = layout.changed_rows.get(row.id)
-            for col in table.columns:
-                c = layout.columns.get(col.id)
-                base = dict(
-                    year=meta.year,
-                    unit=meta.unit_code,
-                    table=table.id,
-                    row=row.id,
-                    column=col.id,
-                    sheet=sheet,
-                )
+            for col, c, maximum in columns:
+                key = (year, unit, table.id, row.id, col.id)
                 if grid is None or c is None or (r is None and changed is None):
-                    out.append(Figure(**base, value=None))
+                    out.append(Figure(*key, None, sheet))
                     continue
                 if r is None:
                     # a row whose label was changed: its place is known, its meaning is not; reported above
                     raw = grid.raw(changed, c)
-                    out.append(
-                        Figure(
-                            **base,
-                            value=None,
-                            cell=_coordinate(changed, c),
-                            raw=None if is_blank(raw) else str(raw),
-                        )
-                    )
+                    cell = _coordinate(changed, c)
+                    out.append(Figure(*key, None, sheet, cell, None if is_blank(raw) else str(raw)))
                     continue
-                out.append(self._figure(grid, r, c, col, base, maxima[col.kind]))
+                raw = grid.raw(r, c)
+                # the usual cell (a whole number shown as itself) without the full road (parse_figure would
+                # give the same value: it takes this road first)
+                value = (
+                    whole_figure(raw, col, formats.get((r, c)), maximum)
+                    if raw.__class__ is float and (r, c) not in errors
+                    else None
+                )
+                if value is not None:
+                    out.append(Figure(*key, value, sheet, _coordinate(r, c)))
+                else:
+                    out.append(self._figure(grid, r, c, col, key, maximum))
         return out
 
-    def _figure(self, grid: _Grid, r: int, c: int, col: Column, base: dict, maximum: Decimal) -> Figure:
+    def _maximum(self, spec: FormatSpec, kind: ColumnKind) -> Decimal:
+        """The largest plausible magnitude of a figure of ``kind`` (looked up once per read)."""
+        if kind not in self._maxima:
+            self._maxima[kind] = self.limits.figure_maximum(spec, kind)
+        return self._maxima[kind]
+
+    def _figure(
+        self, grid: _Grid, r: int, c: int, col: Column, key: tuple[int, str, str, str, str], maximum: Decimal
+    ) -> Figure:
         cell = _coordinate(r, c)
         raw = grid.raw(r, c)
-        formula = grid.view.formula(r, c)
-        error = grid.view.errors.get((r, c))
+        view = grid.view
+        formula = view.formula(r, c)
+        error = view.errors.get((r, c))
         value, issue = parse_figure(
             raw,
             col,
             formula=formula or False,
             error=error,
-            number_format=grid.view.formats.get((r, c)),
+            number_format=view.formats.get((r, c)),
             maximum=maximum,
         )
+        if issue is None:
+            # a clean number typed as text keeps its text in raw, so nothing of the input is lost
+            return Figure(*key, value, grid.name, cell, grid.text(r, c) if isinstance(raw, str) else None)
         if error:
             raw_text: str | None = error
         elif is_blank(raw):
             raw_text = formula
         else:
             raw_text = grid.text(r, c)
-        if issue is not None:
-            self.problem(
-                issue.code,
-                f"{self.where(grid.name, cell)}（{col.display_label}）{issue.advice}",
-                grid.name,
-                cell,
-                raw_text,
-                issue.advice,
-            )
-            return Figure(**base, value=None, cell=cell, raw=raw_text)
-        # a clean number typed as text keeps its text in raw, so nothing of the input is lost
-        return Figure(**base, value=value, cell=cell, raw=raw_text if isinstance(raw, str) else None)
+        self.problem(
+            issue.code,
+            f"{self.where(grid.name, cell)}（{col.display_label}）{issue.advice}",
+            grid.name,
+            cell,
+            raw_text,
+            issue.advice,
+        )
+        return Figure(*key, None, grid.name, cell, raw_text)
 
 
 _MIN_CONTENT_SCORE = 3
+
+
+def _search_keys(spec: FormatSpec) -> frozenset[str]:
+    """Every label the search compares a table sheet's cells with (as comparison keys)."""
+    labels = [*spec.sheets, CHECK_LABEL]
+    for table in spec.tables:
+        labels.append(table.title)
+        labels.extend(row.label for row in table.rows if row.printed)
+        labels.extend(label for col in table.columns for label in (col.label, col.display_label))
+    return frozenset(normalize_label(label) for label in labels)
+
+
+def _volatile_cells(
+    grid: _Grid, table: Table, top: int, bottom: int, layout: TableLayout
+) -> set[tuple[int, int]]:
+    """The cells of a table the label search only tests for being a label, whatever else they hold: its figures
+    and the live checks' results (formulas) in its figure rows and its 校验提示 row, right of the row labels.
+
+    Anything else the search reads by more: row labels and header cells by their text, the blankness of a row
+    without a label (a stray row) and, in a table without row labels (四), of every row under its figure row."""
+    if not layout.columns or not layout.rows:
+        return set()
+    first_figure = min(layout.columns.values())
+    if any(row.printed for row in table.rows):
+        first = min(layout.rows.values())
+        rows = set(layout.rows.values()) | {
+            r
+            for r in range(first, bottom)
+            if normalize_label(_first_label(grid, r, first_figure)) == _CHECK_KEY
+        }
+    else:
+        (row,) = set(layout.rows.values())
+        below = (grid.raw(r, c) for r in range(row + 1, bottom) for c in range(len(grid.values[r])))
+        if row != layout.header_bottom + 1 or not all(is_blank(v) for v in below):
+            return set()
+        rows = {row}
+    cells = {(r, c) for r in rows for c in layout.columns.values()}
+    cells |= {(r, c) for r, c in grid.view.formula_xml if r in rows}
+    return {(r, c) for r, c in cells if c >= first_figure and top <= r < bottom}
+
+
+def _first_label(grid: _Grid, r: int, stop: int) -> str:
+    return next((text for c in range(stop) if (text := grid.text(r, c).strip())), "")
 
 
 def _document_properties(path: Path) -> dict[str, str]:

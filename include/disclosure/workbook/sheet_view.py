@@ -15,8 +15,9 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 from xml.etree import ElementTree
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS
@@ -50,17 +51,16 @@ class SheetView:
         return None if raw is None else "=" + _text(raw)
 
 
-def read_sheet_views(path: Path, sheets: set[str]) -> dict[str, SheetView]:
-    """Sheet name -> its view, for the named sheets found in the workbook (others are left out)."""
-    with zipfile.ZipFile(path) as archive:
-        parts = _sheet_parts(archive)
-        formats = _cell_formats(archive)
-        out: dict[str, SheetView] = {}
-        for name in sheets:
-            part = parts.get(name)
-            if part is None or part not in archive.NameToInfo:
-                continue
-            out[name] = _parse_sheet(archive.read(part), formats)
+def read_sheet_views(archive: zipfile.ZipFile, sheets: set[str]) -> dict[str, SheetView]:
+    """Sheet name -> its view, for the named sheets found in the workbook's package (others are left out)."""
+    parts = _sheet_parts(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+    formats = _cell_formats(archive.read("xl/styles.xml") if "xl/styles.xml" in archive.NameToInfo else b"")
+    out: dict[str, SheetView] = {}
+    for name in sheets:
+        part = parts.get(name)
+        if part is None or part not in archive.NameToInfo:
+            continue
+        out[name] = _parse_sheet(archive.read(part), formats)
     return out
 
 
@@ -68,10 +68,13 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part, through the workbook's relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+# The two parts below are the same in every return of a template revision: parsed once per content (the cache is
+# keyed by the parts' bytes, so a changed part is parsed again).
+@lru_cache(maxsize=64)
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """Sheet name -> its XML part, through the workbook's relationships (callers do not change the result)."""
+    workbook = ElementTree.fromstring(workbook_xml)
+    rels = ElementTree.fromstring(rels_xml)
     targets = {}
     for rel in rels:
         target = rel.get("Target", "")
@@ -89,11 +92,12 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _cell_formats(archive: zipfile.ZipFile) -> list[str]:
+@lru_cache(maxsize=64)
+def _cell_formats(styles_xml: bytes) -> tuple[str, ...]:
     """Number format code of each cell style (``s`` attribute), "General" where none is set."""
-    if "xl/styles.xml" not in archive.NameToInfo:
-        return []
-    root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    if not styles_xml:
+        return ()
+    root = ElementTree.fromstring(styles_xml)
     custom: dict[int, str] = {}
     codes: list[str] = []
     for element in root:
@@ -115,7 +119,7 @@ def _cell_formats(archive: zipfile.ZipFile) -> list[str]:
                     or BUILTIN_FORMATS.get(number)
                     or _IMPLIED_DATE_FORMATS.get(number, "General")
                 )
-    return codes
+    return tuple(codes)
 
 
 def _index(ref: str | None) -> tuple[int, int] | None:
@@ -140,11 +144,12 @@ _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
 # fast path: the main namespace as default (no prefix), a literal start each expression can search for
 _CELL_RS = re.compile(rb"""<c r=["']([A-Z]{1,3})([0-9]+)["'](?: s=["']([0-9]+)["'])?""")
 _FORMULA_START = re.compile(rb"<f[\s/>]")
-_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
 _FAST_ROW = re.compile(rb"<row\b([^>]*)>")
 _FAST_COL = re.compile(rb"<col\b([^>]*)>")
 _ERROR_CELL = re.compile(rb"""<c\s([^>]*\bt\s*=\s*["']e["'][^>]*)>(.*?)</c>""", re.DOTALL)
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
+#: a width no float() reads as 0: its integer part starts with 1-9 (anything else takes the full attribute parse)
+_NONZERO_WIDTH = re.compile(rb"""\swidth\s*=\s*(["'])\s*\+?0*[1-9][0-9]*(\.[0-9]*)?\s*\1""")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Z]{1,3}[0-9]+)["']""")
 _STYLE = re.compile(rb"""(?:^|\s)s\s*=\s*["']([0-9]+)["']""")
@@ -169,7 +174,7 @@ def _text(raw: bytes) -> str:
     return html.unescape(raw.decode("utf-8", "replace"))
 
 
-def _parse_sheet(data: bytes, formats: list[str]) -> SheetView:
+def _parse_sheet(data: bytes, formats: Sequence[str]) -> SheetView:
     """Fast path for the usual attribute order (r, then s): a few regular expressions over the whole sheet."""
     if b"<sheetData" not in data:  # prefixed element names
         return _parse_sheet_general(data, formats)
@@ -181,11 +186,12 @@ def _parse_sheet(data: bytes, formats: list[str]) -> SheetView:
     if view.hidden_rows is None:
         return _parse_sheet_tree(data, formats)
     column_of = _column_numbers()
-    styled = {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
-    for letters, digits, style in cells:
-        code = styled.get(style)
-        if code is not None:
-            view.formats[(int(digits) - 1, column_of(letters))] = code
+    styled = _styled(formats)
+    view.formats = {
+        (int(digits) - 1, column_of(letters)): styled[style]
+        for letters, digits, style in cells
+        if style in styled
+    }
     for start in _FORMULA_START.finditer(data):
         # the formula's cell: the last cell opened before it (a formula is a cell's first child)
         opening = data.rfind(b"<c ", 0, start.start())
@@ -196,9 +202,8 @@ def _parse_sheet(data: bytes, formats: list[str]) -> SheetView:
             or data[start.start() - 2] == 47
         ):
             return _parse_sheet_general(data, formats)
-        text = _FORMULA_TEXT.match(data, start.start())
         letters, digits = cell.group(1), cell.group(2)
-        view.formula_xml[(int(digits) - 1, column_of(letters))] = (text.group(1) if text else None) or b""
+        view.formula_xml[(int(digits) - 1, column_of(letters))] = _formula_text(data, start.start())
     has_errors = b't="e"' in data or b"t='e'" in data
     for opening, inner in _ERROR_CELL.findall(data) if has_errors else ():
         ref = _REF.search(opening)
@@ -208,6 +213,23 @@ def _parse_sheet(data: bytes, formats: list[str]) -> SheetView:
             if place is not None:
                 view.errors[place] = _text(value.group(1)).strip()
     return view
+
+
+@lru_cache(maxsize=64)
+def _styled(formats: tuple[str, ...]) -> dict[bytes, str]:
+    """Style index (as written in ``s``) -> its number format, for the styles that have one (not General)."""
+    return {str(i).encode(): code for i, code in enumerate(formats) if code != "General"}
+
+
+def _formula_text(data: bytes, start: int) -> bytes:
+    """The XML text of the formula element opening at ``start``, b"" when it has none: what
+    ``<f\\b[^>]*?(?:/>|>(.*?)</f>)`` (DOTALL) captures, found with ``bytes.find`` (the live checks' formulas are
+    long, and a lazy regular expression steps through them one character at a time)."""
+    close = data.find(b">", start + 2)
+    if close == -1 or data[close - 1] == 47:  # no end, or "<f …/>"
+        return b""
+    end = data.find(b"</f>", close + 1)
+    return data[close + 1 : end] if end != -1 else b""
 
 
 def _column_numbers():
@@ -239,7 +261,10 @@ def _rows_and_columns(data: bytes, view: SheetView, rows=_ROW, columns=_COL) -> 
         if _true(attrs.get("hidden")) or (_true(attrs.get("customHeight")) and _zero(attrs.get("ht"))):
             view.hidden_rows.add(int(number) - 1)
     for match in columns.finditer(data):
-        attrs = _attrs(match.group(1))
+        raw = match.group(1)
+        if b"hidden" not in raw and raw.count(b"width") == 1 and _NONZERO_WIDTH.search(raw):
+            continue  # neither hidden nor of zero width (the common column)
+        attrs = _attrs(raw)
         if _true(attrs.get("hidden")) or _zero(attrs.get("width")):
             try:
                 first, last = int(attrs.get("min", "0")), int(attrs.get("max", "0"))
@@ -249,7 +274,7 @@ def _rows_and_columns(data: bytes, view: SheetView, rows=_ROW, columns=_COL) -> 
             view.hidden_columns.update(range(first - 1, min(last, first + 1024)))
 
 
-def _parse_sheet_general(data: bytes, formats: list[str]) -> SheetView:
+def _parse_sheet_general(data: bytes, formats: Sequence[str]) -> SheetView:
     """Any attribute order: each cell's opening tag read on its own."""
     view = SheetView()
     _rows_and_columns(data, view)
@@ -282,7 +307,7 @@ def _parse_sheet_general(data: bytes, formats: list[str]) -> SheetView:
     return view
 
 
-def _parse_sheet_tree(data: bytes, formats: list[str]) -> SheetView:
+def _parse_sheet_tree(data: bytes, formats: Sequence[str]) -> SheetView:
     """The same view with ElementTree: for sheets whose cells lack their references."""
     view = SheetView()
     row_index = column_index = -1

@@ -16,7 +16,14 @@ from decimal import Decimal, InvalidOperation
 
 from disclosure.formats import Column, ColumnKind
 from disclosure.workbook.labels import is_blank
-from disclosure.workbook.number_formats import KIND_NAMES, FormatKind, classify, date_text, shown
+from disclosure.workbook.number_formats import (
+    KIND_NAMES,
+    FormatKind,
+    classify,
+    date_text,
+    shown,
+    shows_whole_numbers,
+)
 
 # Only ASCII digits (full-width ones become ASCII under NFKC); "\d" would also take ٣, ३, 𝟛 …
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
@@ -68,6 +75,10 @@ def parse_figure(
     the largest plausible magnitude of the column's kind (a larger one is a typing error, reported before any
     arithmetic touches it).
     """
+    if raw.__class__ is float and not error:
+        whole = whole_figure(raw, column, number_format, maximum)  # type: ignore[arg-type]
+        if whole is not None:
+            return whole, None
     if error:
         return None, _error_issue(error, formula, column)
     if is_blank(raw):
@@ -123,6 +134,23 @@ def parse_figure(
             "请将单元格格式设为“常规”，核对后填写准确的数字。",
         )
     return value, None
+
+
+def whole_figure(
+    raw: float, column: Column, number_format: str | None, maximum: Decimal | None
+) -> int | Decimal | None:
+    """The usual cell, decided without arithmetic: a whole number (calamine's float) under a format that shows it
+    as it is, of the column's sign and within its maximum. None for anything else: the full road decides it (and
+    gives the same value where this one gives one)."""
+    if not (raw.is_integer() and -1e15 < raw < 1e15 and shows_whole_numbers(number_format)):
+        return None
+    value = int(raw)
+    kind = column.kind
+    if (maximum is not None and abs(value) > maximum) or (value < 0 and kind is not ColumnKind.SIGNED_COUNT):
+        return None
+    if kind is ColumnKind.AMOUNT:
+        return Decimal(value)
+    return value if kind in (ColumnKind.COUNT, ColumnKind.SIGNED_COUNT) else None
 
 
 def _error_issue(error: str, formula: str | bool, column: Column) -> CellIssue:

@@ -32,7 +32,7 @@ def test_a_received_file_is_a_submission_with_its_channel_and_reading(store: Sto
     assert store.archived_path(submission).read_bytes() == u01.read_bytes()
     reading = store.readings([submission.id])[submission.id]
     assert reading["meta"]["unit_code"] == "U01" and reading["meta"]["signature"]
-    assert len(reading["figures"]) > 100
+    assert len(reading["figures"]["value"]) > 100
 
 
 def test_the_same_bytes_through_the_same_receiver_are_one_submission(
