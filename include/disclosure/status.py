@@ -425,6 +425,9 @@ def summary_email(summary: YearSummary, *, reports_dir: Path | None = None) -> t
     lines.append("")
     lines.append(summary.draft_label or "各单位报表均已采用，报告为正式稿。")
     lines += [f"  - {problem}" for problem in completeness_problems(summary) if "汇总" in problem]
+    if summary.notes:
+        lines += ["", "已说明的提示（单位已在封面“差异说明”中说明原因，报表已采用）："]
+        lines += [f"  {note.display} {note.rule}：{note.message}" for note in summary.notes]
     if summary.totals is not None and summary.totals.changes:
         lines += ["", "汇总数据变更（最近一次）："] + [f"  {change}" for change in summary.totals.changes]
     if reports_dir is not None:

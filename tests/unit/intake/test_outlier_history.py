@@ -50,7 +50,7 @@ def test_the_2020_sample_after_2019_justified_outlier_and_declared_empty_return(
 
     # the justified warning is one of the year's notes: the status summary's and the narrative's
     from disclosure.settings import Settings
-    from disclosure.status import year_notes, year_summary
+    from disclosure.status import summary_email, year_notes, year_summary
 
     summary = year_summary(2020, store=store, registry=registry, settings=Settings.from_env())
     assert summary.complete and summary.unit("U02").nothing_to_report
@@ -63,6 +63,11 @@ def test_the_2020_sample_after_2019_justified_outlier_and_declared_empty_return(
     assert listed.location == f"{note.sheet}!{note.cell}"
     assert year_notes(2020, store, registry) == summary.notes
     assert summary.to_dict()["notes"][0]["message"] == note.message
+    body = summary_email(summary)[1]  # the admin's email lists the same notes
+    assert (
+        f"已说明的提示（单位已在封面“差异说明”中说明原因，报表已采用）：\n  U01 地质调查院 O2：{note.message}"
+        in body
+    )
 
 
 def test_the_faulty_sets_copy_of_last_year_is_an_unjustified_outlier(
