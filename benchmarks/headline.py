@@ -109,6 +109,8 @@ def figures(info: dict) -> dict:
             if warm
             else "no warm DAG run"
         ),
+        # per unit (batches of one) up to the chunk threshold, a unit's share of its batch's tasks above it
+        "unit_tasks_cpu_s_warm": {r["units"]: r["unit_tasks_cpu_s"] for r in warm},
         "unit_tasks_cpu_s_cold": {r["units"]: r["unit_tasks_cpu_s"] for r in cold},
         "dag_parse_ms_above_sdk": (
             "median CPU ms to import the DAG file above what the warm DAG processor preloads (wall: "
