@@ -89,16 +89,31 @@ def pipeline_stages(sizes: list[int], each: int, root: Path) -> list[dict]:
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
             for stage in STAGES:
+                if stage == "store" and n == max(sizes):
+                    # the PostgreSQL store stage starts from the same validated store the SQLite one does
+                    _snapshot(work, _postgres_work(work))
                 result = run_stage(stage, year, n, work, each)
                 result["format"] = version
                 results.append(result)
                 _show(version, n, stage, result)
             if n == max(sizes):  # the store stage again, on PostgreSQL (a throw-away database)
-                result = _store_on_postgres(year, n, work, each)
+                result = _store_on_postgres(year, n, _postgres_work(work), each)
                 result["format"] = version
                 results.append(result)
                 _show(version, n, "store_postgres", result)
     return results
+
+
+def _postgres_work(work: Path) -> Path:
+    return work.with_name(f"{work.name}-postgres")
+
+
+def _snapshot(work: Path, copy: Path) -> None:
+    """The work folder as it is now (the archive hard-linked), for a stage to run again from this point."""
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work, copy, copy_function=os.link)
+    (copy / "store.db").unlink()
+    shutil.copyfile(work / "store.db", copy / "store.db")  # the one file the stage changes
 
 
 def _show(version: str, n: int, stage: str, result: dict) -> None:
