@@ -33,7 +33,7 @@ def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
     engine, owned = _engine(url_or_engine)
     try:
         target = head_revision() if revision == "head" else revision
-        if current_revision(engine) == target:
+        if _already_at(engine, target):
             return
         with migration_lock(engine):
             if current_revision(engine) == target:
@@ -42,6 +42,20 @@ def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
     finally:
         if owned:
             engine.dispose()
+
+
+def _already_at(engine: Engine, target: str) -> bool:
+    """The quick check before the lock. A new SQLite file that another process is creating and migrating can
+    answer «database is locked» even to a reader (its first connection switches the file to WAL): then the
+    answer comes after the lock, once that process is done."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return current_revision(engine) == target
+    except OperationalError:
+        if engine.dialect.name != "sqlite":
+            raise
+        return False
 
 
 def migration_lock(engine: Engine) -> contextlib.AbstractContextManager[None]:
