@@ -692,15 +692,7 @@ class Store:
     def current_figures(self, year: int) -> dict[str, dict[Cell, Number | None]]:
         """Each unit's current (latest accepted) figures of a year: ``{unit: {Cell: value}}``."""
         out: dict[str, dict[Cell, Number | None]] = {}
-        # Plain column tuples, not ORM objects: consolidating 1,000 units loads 200,000 figures (make bench).
-        query = _current_query(year).with_only_columns(
-            AcceptedFigure.unit,
-            AcceptedFigure.table_id,
-            AcceptedFigure.row_id,
-            AcceptedFigure.column_id,
-            AcceptedFigure.value,
-            AcceptedFigure.value_type,
-        )
+        query = _current_query(year).with_only_columns(*_FIGURE_VALUE_COLUMNS)
         with self.session() as session:
             for unit, table, row, column, value, value_type in session.execute(query):
                 out.setdefault(unit, {})[Cell(table, row, column)] = decode_value(value, value_type)
@@ -715,21 +707,13 @@ class Store:
         out: dict[str, dict[int, dict[Cell, Number | None]]] = {}
         if not years or not units:
             return out
-        query = select(
-            AcceptedFigure.unit,
-            AcceptedFigure.year,
-            AcceptedFigure.table_id,
-            AcceptedFigure.row_id,
-            AcceptedFigure.column_id,
-            AcceptedFigure.value,
-            AcceptedFigure.value_type,
-        ).where(
+        query = select(AcceptedFigure.year, *_FIGURE_VALUE_COLUMNS).where(
             AcceptedFigure.year.in_(years),
             AcceptedFigure.unit.in_(units),
             AcceptedFigure.superseded_at.is_(None),
         )
         with self.session() as session:
-            for unit, year, table, row, column, value, value_type in session.execute(query):
+            for year, unit, table, row, column, value, value_type in session.execute(query):
                 cells = out.setdefault(unit, {}).setdefault(year, {})
                 cells[Cell(table, row, column)] = decode_value(value, value_type)
         return out
@@ -906,14 +890,7 @@ class Store:
     ) -> dict[str, dict[Cell, Number | None]]:
         """Each unit's figures of a year as they were current at the moment ``at`` (accepted by then and not
         yet superseded): what a consolidation run made at ``at`` summed. ``cells`` narrows it down."""
-        query = select(
-            AcceptedFigure.unit,
-            AcceptedFigure.table_id,
-            AcceptedFigure.row_id,
-            AcceptedFigure.column_id,
-            AcceptedFigure.value,
-            AcceptedFigure.value_type,
-        ).where(
+        query = select(*_FIGURE_VALUE_COLUMNS).where(
             AcceptedFigure.year == year,
             AcceptedFigure.accepted_at <= at,
             or_(AcceptedFigure.superseded_at.is_(None), AcceptedFigure.superseded_at > at),
@@ -1012,6 +989,17 @@ def _current_submission_ids(
 
 def _current_submission_id(session: Session, year: int, unit: str) -> int | None:
     return _current_submission_ids(session, year, [unit]).get(unit)
+
+
+#: One accepted figure as plain column tuples, not ORM objects (consolidating 1,000 units loads 200,000 figures).
+_FIGURE_VALUE_COLUMNS = (
+    AcceptedFigure.unit,
+    AcceptedFigure.table_id,
+    AcceptedFigure.row_id,
+    AcceptedFigure.column_id,
+    AcceptedFigure.value,
+    AcceptedFigure.value_type,
+)
 
 
 def _current_query(year: int):
